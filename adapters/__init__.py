@@ -1,0 +1,1 @@
+"""Pure translation between the facade and each Airflow API generation (no I/O)."""

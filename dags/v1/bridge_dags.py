@@ -1,0 +1,26 @@
+"""Test DAGs for Airflow 2.x servers (Dataset-era imports)."""
+
+from datetime import datetime
+
+from airflow import DAG
+from airflow.datasets import Dataset
+from airflow.operators.empty import EmptyOperator
+from airflow.operators.python import PythonOperator
+
+BRIDGE_DATASET = Dataset("bridge://datasets/one")
+START = datetime(2024, 1, 1)
+
+
+def _produce() -> None:
+    print("producing bridge://datasets/one")
+
+
+with DAG("bridge_plain", schedule=None, start_date=START, catchup=False, tags=["bridge"]):
+    EmptyOperator(task_id="first") >> EmptyOperator(task_id="second")
+
+with DAG("bridge_producer", schedule=None, start_date=START, catchup=False, tags=["bridge"]):
+    PythonOperator(task_id="produce", python_callable=_produce, outlets=[BRIDGE_DATASET])
+
+with DAG("bridge_consumer", schedule=[BRIDGE_DATASET], start_date=START, catchup=False,
+         tags=["bridge"]):
+    EmptyOperator(task_id="consume")

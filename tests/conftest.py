@@ -1,0 +1,58 @@
+"""Test tiers: fast tests by default; `--real` runs the tests marked `real` against live servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DEFAULT_VERSIONS = "2.10.5 3.3.2"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--real", action="store_true", help="run the real-server tier")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--real"):
+        return
+    skip = pytest.mark.skip(reason="real-server tier: run with --real (scripts/test does)")
+    for item in items:
+        if "real" in item.keywords:
+            item.add_marker(skip)
+
+
+def test_versions() -> list[str]:
+    return os.environ.get("AIRFLOW_BRIDGE_TEST_VERSIONS", DEFAULT_VERSIONS).split()
+
+
+test_versions.__test__ = False  # type: ignore[attr-defined]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "live_server" in metafunc.fixturenames:
+        metafunc.parametrize("live_server", test_versions(), indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def live_servers() -> Iterator[dict[str, dict[str, object]]]:
+    """Starts (or reuses) the servers of scripts/airflow-servers; leaves them running."""
+    versions = test_versions()
+    subprocess.run([str(ROOT / "scripts" / "airflow-servers"), "up", *versions], check=True)
+    yield {
+        v: json.loads((ROOT / ".airflow" / v / "server.json").read_text()) for v in versions
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    request: pytest.FixtureRequest, live_servers: dict[str, dict[str, object]]
+) -> dict[str, object]:
+    """One live server's details (version, api, base_url, username, password, ...)."""
+    return live_servers[request.param]
