@@ -1,0 +1,341 @@
+"""What both API generations share: paths, bodies, parsing and capability checks.
+
+An adapter is pure translation. For each operation it describes the request (`ApiRequest`) and
+turns the reply into models or typed errors; it never sends anything. The v1 and v2 modules
+only declare what differs (names, tables, a few bodies); everything else lives here once.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
+
+from airflow_bridge.errors import InvalidResponse, UnsupportedOperation
+from airflow_bridge.models import (
+    DATE_FILTERS,
+    ORDER_FIELDS,
+    AssetEvent,
+    ClearedTaskInstance,
+    ClearResult,
+    DagRun,
+    Page,
+    RunQuery,
+    ServerInfo,
+)
+
+from ._dates import format_datetime
+from ._http import ApiRequest, Reply, check
+from ._wire_model import WireModel
+
+Version = tuple[int, ...]
+T = TypeVar("T")
+
+
+def parse_version(text: str) -> Version:
+    return tuple(int(part) for part in text.split("."))
+
+
+class Adapter(ABC):
+    """Translation for one server; subclasses declare one API generation's differences."""
+
+    api: ClassVar[str]
+    prefix: ClassVar[str]
+    major: ClassVar[int]
+    #: capability -> the version that added it; None = this generation never has it.
+    #: Capabilities not listed exist from the generation's first release.
+    added_in: ClassVar[Mapping[str, str | None]]
+    #: normalized date filter -> wire name, for the GET list and for the batch body.
+    list_dates: ClassVar[Mapping[str, str]]
+    batch_dates: ClassVar[Mapping[str, str]]
+    #: normalized order_by field -> wire name.
+    order_fields: ClassVar[Mapping[str, str]]
+    events_path: ClassVar[str]
+    events_key: ClassVar[str]
+    run_model: WireModel[DagRun]
+    event_model: WireModel[AssetEvent]
+
+    def __init__(self, server: ServerInfo) -> None:
+        self.server = server
+        self._version = server.version_info
+
+    # -- detection -----------------------------------------------------------------------
+
+    @classmethod
+    def probe(cls) -> ApiRequest:
+        """The unauthenticated request that tells whether a server speaks this generation."""
+        return ApiRequest("GET", f"{cls.prefix}/version")
+
+    @classmethod
+    def parse_probe(cls, reply: Reply, base_url: str) -> ServerInfo | None:
+        """ServerInfo when the probe's reply is this generation's version document."""
+        if reply.status != 200:
+            return None
+        try:
+            body = reply.json()
+        except InvalidResponse:
+            return None
+        version = body.get("version") if isinstance(body, dict) else None
+        if not isinstance(version, str) or not version.split(".")[0].isdigit():
+            return None
+        if int(version.split(".")[0]) != cls.major:
+            return None
+        git = body.get("git_version")
+        return ServerInfo(base_url=base_url, api=cls.api, version=version, git_version=git or None)
+
+    # -- capabilities --------------------------------------------------------------------
+
+    def supports(self, capability: str) -> bool:
+        if capability not in self.added_in:
+            return True
+        added = self.added_in[capability]
+        if added is None:
+            return False
+        return self._version is None or self._version >= parse_version(added)
+
+    def require(self, capability: str) -> None:
+        """UnsupportedOperation, before anything is sent, when this server lacks it."""
+        if not self.supports(capability):
+            raise UnsupportedOperation(
+                capability,
+                server_version=self.server.version,
+                added_in=self.added_in.get(capability),
+                api=self.api,
+            )
+
+    # -- auth ----------------------------------------------------------------------------
+
+    def login_request(self, username: str, password: str) -> ApiRequest | None:
+        """The token login to exchange credentials for; None means send them as HTTP Basic."""
+        return None
+
+    def parse_token(self, reply: Reply) -> str:
+        body = check(reply).json()
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str):
+            raise InvalidResponse(
+                "no access_token in the login answer", method=reply.method, url=reply.url
+            )
+        return token
+
+    # -- requests ------------------------------------------------------------------------
+
+    def path(self, *segments: str) -> str:
+        """Percent-encode each segment, so `/`, `..`, `:` or `+` in an id stay inside it."""
+        return self.prefix + "".join("/" + quote(segment, safe="") for segment in segments)
+
+    def run_path(self, dag_id: str, run_id: str, *rest: str) -> str:
+        return self.path("dags", dag_id, "dagRuns", run_id, *rest)
+
+    def trigger(
+        self,
+        dag_id: str,
+        *,
+        run_id: str | None,
+        logical_date: datetime | None,
+        conf: Mapping[str, Any] | None,
+        note: str | None,
+        data_interval: tuple[datetime, datetime] | None,
+    ) -> ApiRequest:
+        body: dict[str, Any] = {}
+        if run_id is not None:
+            body["dag_run_id"] = run_id
+        self._put_logical_date(body, logical_date)
+        if conf is not None:
+            body["conf"] = dict(conf)
+        if note is not None:
+            self.require("note")
+            body["note"] = note
+        if data_interval is not None:
+            self.require("data_interval")
+            start, end = _interval(data_interval)
+            body["data_interval_start"] = format_datetime("data_interval start", start)
+            body["data_interval_end"] = format_datetime("data_interval end", end)
+        return ApiRequest("POST", self.path("dags", dag_id, "dagRuns"), json=body)
+
+    def _put_logical_date(self, body: dict[str, Any], logical_date: datetime | None) -> None:
+        if logical_date is not None:
+            body["logical_date"] = format_datetime("logical_date", logical_date)
+
+    def get(self, dag_id: str, run_id: str) -> ApiRequest:
+        return ApiRequest("GET", self.run_path(dag_id, run_id))
+
+    def list_runs(self, query: RunQuery, *, offset: int, limit: int) -> ApiRequest:
+        """One page of runs: the GET list for one DAG or `~`, the batch POST for dag_ids."""
+        if query.dag_ids is not None:
+            return self._list_batch(query, offset, limit)
+        params: list[tuple[str, str]] = [("limit", str(limit)), ("offset", str(offset))]
+        for name, value in query.dates.items():
+            params.append((self._date_name(name, self.list_dates), format_datetime(name, value)))
+        if query.states:
+            self.require("states")
+            params += [("state", state) for state in query.states]
+        if query.run_types:
+            self.require("run_types")
+            params += [("run_type", run_type) for run_type in query.run_types]
+        params += [("order_by", field) for field in self._order_by(query.order_by, batch=False)]
+        for pattern in ("run_id_pattern", "dag_id_pattern"):
+            value = getattr(query, pattern)
+            if value is not None:
+                self.require(pattern)
+                params.append((pattern, value))
+        return ApiRequest("GET", self.path("dags", query.dag_id, "dagRuns"), tuple(params))
+
+    def _list_batch(self, query: RunQuery, offset: int, limit: int) -> ApiRequest:
+        unsupported = [
+            name
+            for name in ("run_types", "run_id_pattern", "dag_id_pattern")
+            if getattr(query, name)
+        ]
+        if unsupported:
+            raise UnsupportedOperation(
+                f"the {unsupported[0]} filter together with dag_ids",
+                server_version=self.server.version,
+                added_in=None,
+                api=self.api,
+            )
+        body: dict[str, Any] = {
+            "page_offset": offset,
+            "page_limit": limit,
+            "dag_ids": list(query.dag_ids or ()),
+        }
+        if query.states:
+            self.require("states")
+            body["states"] = list(query.states)
+        for name, value in query.dates.items():
+            body[self._date_name(name, self.batch_dates, batch=True)] = format_datetime(name, value)
+        order = self._order_by(query.order_by, batch=True)
+        if order:
+            body["order_by"] = order[0]
+        return ApiRequest("POST", self.path("dags", "~", "dagRuns", "list"), json=body)
+
+    def _date_name(self, name: str, table: Mapping[str, str], *, batch: bool = False) -> str:
+        if name not in DATE_FILTERS:
+            raise ValueError(f"unknown date filter {name!r}; use one of {', '.join(DATE_FILTERS)}")
+        if name not in table:
+            what = f"the {name} filter" + (" together with dag_ids" if batch else "")
+            raise UnsupportedOperation(
+                what, server_version=self.server.version, added_in=None, api=self.api
+            )
+        self.require(name)
+        return table[name]
+
+    def _order_by(self, keys: Sequence[str], *, batch: bool) -> list[str]:
+        if not keys:
+            return []
+        self.require("order_by")
+        if len(keys) > 1:
+            self.require("order_by_several" if not batch else "order_by_several_with_dag_ids")
+        wire = []
+        for key in keys:
+            descending, name = key.startswith("-"), key.lstrip("-")
+            if name not in ORDER_FIELDS:
+                raise ValueError(
+                    f"cannot order by {name!r}; use one of {', '.join(ORDER_FIELDS)} "
+                    "(prefix '-' for descending)"
+                )
+            if name not in self.order_fields:
+                raise UnsupportedOperation(
+                    f"ordering by {name}",
+                    server_version=self.server.version,
+                    added_in=None,
+                    api=self.api,
+                )
+            wire.append(("-" if descending else "") + self.order_fields[name])
+        return wire
+
+    def confirm_dag(self, dag_id: str) -> ApiRequest | None:
+        """A request that answers 404 for an unknown DAG, when an empty list cannot tell."""
+        return None
+
+    @abstractmethod
+    def update(
+        self, dag_id: str, run_id: str, *, state: str | None, note: str | None
+    ) -> list[ApiRequest]:
+        """The request(s) that set state and/or note; the last answer is the updated run."""
+
+    def clear(self, dag_id: str, run_id: str, *, dry_run: bool, only_failed: bool) -> ApiRequest:
+        self.require("clear")
+        body: dict[str, Any] = {"dry_run": dry_run}
+        if only_failed:
+            self.require("only_failed")
+            body["only_failed"] = True
+        return ApiRequest("POST", self.run_path(dag_id, run_id, "clear"), json=body)
+
+    def delete(self, dag_id: str, run_id: str) -> ApiRequest:
+        return ApiRequest("DELETE", self.run_path(dag_id, run_id))
+
+    def upstream_events(self, dag_id: str, run_id: str) -> ApiRequest:
+        self.require("upstream_events")
+        return ApiRequest("GET", self.run_path(dag_id, run_id, self.events_path))
+
+    # -- replies -------------------------------------------------------------------------
+
+    def parse_run(self, reply: Reply) -> DagRun:
+        body = check(reply).json()
+        return self._structure(reply, lambda: self._run(body))
+
+    def parse_page(self, reply: Reply) -> Page:
+        body = check(reply).json()
+
+        def page() -> Page:
+            runs = tuple(self._run(raw) for raw in body["dag_runs"])
+            return Page(runs=runs, total_entries=int(body["total_entries"]))
+
+        return self._structure(reply, page)
+
+    def parse_clear(self, reply: Reply, *, dry_run: bool) -> ClearResult:
+        if not dry_run:
+            return ClearResult(dry_run=False, dag_run=self.parse_run(reply))
+        body = check(reply).json()
+
+        def cleared() -> ClearResult:
+            return ClearResult(
+                dry_run=True,
+                task_instances=tuple(_cleared_ti(ti) for ti in body["task_instances"]),
+            )
+
+        return self._structure(reply, cleared)
+
+    def parse_events(self, reply: Reply) -> list[AssetEvent]:
+        body = check(reply).json()
+        return self._structure(
+            reply, lambda: [self.event_model(raw) for raw in body[self.events_key]]
+        )
+
+    def parse_empty(self, reply: Reply) -> None:
+        check(reply)
+
+    def _run(self, raw: dict[str, Any]) -> DagRun:
+        return self.run_model(raw, api=self.api, server=self.server.base_url)
+
+    @staticmethod
+    def _structure(reply: Reply, build: Callable[[], T]) -> T:
+        """Run `build`, turning a body that does not match the API into InvalidResponse."""
+        try:
+            return build()
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidResponse(
+                f"unexpected body shape ({type(exc).__name__}: {exc})",
+                method=reply.method,
+                url=reply.url,
+                body=reply.text(),
+            ) from exc
+
+
+def _interval(value: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ValueError("data_interval must be a (start, end) pair of aware datetimes")
+    return value[0], value[1]
+
+
+def _cleared_ti(raw: Mapping[str, Any]) -> ClearedTaskInstance:
+    return ClearedTaskInstance(
+        dag_id=raw["dag_id"],
+        run_id=raw.get("dag_run_id") or raw["run_id"],
+        task_id=raw["task_id"],
+        map_index=raw.get("map_index"),
+        state=raw.get("state"),
+    )

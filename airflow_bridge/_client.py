@@ -1,0 +1,529 @@
+"""`Client` and `AsyncClient`: the only places that do I/O.
+
+Both drive the same plans (see `_plans`) over httpx, one synchronously, one with await. The
+server's API generation is detected lazily on first use (one probe, cached) unless `api=` names
+it; credentials become HTTP Basic or a token login, as the detected generation wants.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import anyio
+import httpx
+
+from airflow_bridge import _plans as plans
+from airflow_bridge._auth import BearerToken, LoginAuth
+from airflow_bridge.adapters import BY_API, Adapter, ApiRequest, Reply
+from airflow_bridge.errors import TransportError
+from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState, ServerInfo
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 30.0
+_API_SUFFIXES = tuple(f"/api/{api}" for api in ("v1", "v2"))
+
+
+class _ClientBase:
+    """Configuration and translation shared by the sync and async clients (no I/O)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None,
+        password: str | None,
+        token: str | None,
+        auth: httpx.Auth | None,
+        api: str,
+    ) -> None:
+        self._base_url, url_user, url_password = _split_base_url(base_url)
+        if url_user is not None:
+            if username is not None:
+                raise ValueError("credentials are given both in the URL and as username=")
+            username, password = url_user, url_password
+        given = [name for name, value in (("token", token), ("auth", auth)) if value is not None]
+        if username is not None:
+            given.append("username/password")
+        if len(given) > 1:
+            raise ValueError(f"give one kind of credentials, not {' and '.join(given)}")
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together")
+        if api not in ("auto", *BY_API):
+            raise ValueError(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
+        self._username = username
+        self._password = password
+        self._token = token
+        self._user_auth = auth
+        self._auth: httpx.Auth | None = None
+        self._adapter_: Adapter | None = None
+        if api != "auto":
+            self._use(BY_API[api](ServerInfo(base_url=self._base_url, api=api)))
+
+    def __repr__(self) -> str:
+        api = self._adapter_.api if self._adapter_ else "not detected yet"
+        return f"{type(self).__name__}({self._base_url!r}, api={api!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def _use(self, adapter: Adapter) -> None:
+        """Adopt the detected generation and pick the auth it wants for our credentials."""
+        if self._user_auth is not None:
+            self._auth = self._user_auth
+        elif self._token is not None:
+            self._auth = BearerToken(self._token)
+        elif self._username is not None and self._password is not None:
+            login = adapter.login_request(self._username, self._password)
+            if login is None:
+                self._auth = httpx.BasicAuth(self._username, self._password)
+            else:
+                self._auth = LoginAuth(
+                    self._base_url, login, lambda r: adapter.parse_token(_reply(r))
+                )
+        self._adapter_ = adapter
+
+    def _request(self, http: httpx.Client | httpx.AsyncClient, step: ApiRequest) -> httpx.Request:
+        return http.build_request(
+            step.method, self._base_url + step.path, params=step.params or None, json=step.json
+        )
+
+    def _send_kwargs(self) -> dict[str, Any]:
+        return {} if self._auth is None else {"auth": self._auth}
+
+
+class Client(_ClientBase):
+    """A synchronous client for one Airflow server, Airflow 2 or 3.
+
+    >>> with Client("http://127.0.0.1:8080", username="admin", password="admin") as client:
+    ...     run = client.dag_runs.trigger("etl", conf={"x": 1})
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        auth: httpx.Auth | None = None,
+        api: str = "auto",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            base_url, username=username, password=password, token=token, auth=auth, api=api
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=timeout, verify=verify, headers=headers, transport=transport
+        )
+        self._detect_lock = threading.Lock()
+        self.dag_runs = DagRuns(self)
+
+    @property
+    def server(self) -> ServerInfo:
+        """What the server is (version, API generation); detected on first use, cached."""
+        return self._adapter().server
+
+    def server_info(self) -> ServerInfo:
+        return self.server
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _adapter(self) -> Adapter:
+        if self._adapter_ is None:
+            with self._detect_lock:
+                if self._adapter_ is None:
+                    self._use(self._run(plans.detect(self._base_url)))
+        assert self._adapter_ is not None
+        return self._adapter_
+
+    def _send(self, step: ApiRequest) -> Reply:
+        request = self._request(self._http, step)
+        try:
+            response = self._http.send(request, **self._send_kwargs())
+        except httpx.TransportError as exc:
+            raise _transport_error(request, exc) from exc
+        return _reply(response)
+
+    def _run(self, plan: plans.Plan[T]) -> T:
+        """Drive a plan: send its requests, sleep its sleeps, return its result."""
+        answer: Reply | None = None
+        while True:
+            try:
+                step = plan.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            if isinstance(step, plans.Sleep):
+                time.sleep(step.seconds)
+                answer = None
+            else:
+                answer = self._send(step)
+
+
+class AsyncClient(_ClientBase):
+    """The asyncio/trio twin of `Client`: the same methods, awaited.
+
+    >>> async with AsyncClient("http://127.0.0.1:8080", username="admin", password="admin") as c:
+    ...     run = await c.dag_runs.get("etl", run_id)
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        auth: httpx.Auth | None = None,
+        api: str = "auto",
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            base_url, username=username, password=password, token=token, auth=auth, api=api
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=timeout, verify=verify, headers=headers, transport=transport
+        )
+        self._detect_lock: anyio.Lock | None = None
+        self.dag_runs = AsyncDagRuns(self)
+
+    async def server_info(self) -> ServerInfo:
+        """What the server is (version, API generation); detected on first use, cached."""
+        return (await self._adapter()).server
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _adapter(self) -> Adapter:
+        if self._adapter_ is None:
+            if self._detect_lock is None:
+                self._detect_lock = anyio.Lock()
+            async with self._detect_lock:
+                if self._adapter_ is None:
+                    self._use(await self._run(plans.detect(self._base_url)))
+        assert self._adapter_ is not None
+        return self._adapter_
+
+    async def _send(self, step: ApiRequest) -> Reply:
+        request = self._request(self._http, step)
+        try:
+            response = await self._http.send(request, **self._send_kwargs())
+        except httpx.TransportError as exc:
+            raise _transport_error(request, exc) from exc
+        return _reply(response)
+
+    async def _run(self, plan: plans.Plan[T]) -> T:
+        answer: Reply | None = None
+        while True:
+            try:
+                step = plan.send(answer)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            if isinstance(step, plans.Sleep):
+                await anyio.sleep(step.seconds)
+                answer = None
+            else:
+                answer = await self._send(step)
+
+
+class DagRuns:
+    """`client.dag_runs`: every DagRun operation, the same on Airflow 2 and 3."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def trigger(
+        self,
+        dag_id: str,
+        *,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+        conf: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        data_interval: tuple[datetime, datetime] | None = None,
+    ) -> DagRun:
+        """Start a run. Without logical_date the server picks one (or none, on Airflow 3)."""
+        a = self._client._adapter()
+        request = a.trigger(
+            dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            conf=conf,
+            note=note,
+            data_interval=data_interval,
+        )
+        return self._client._run(plans.call(request, a.parse_run))
+
+    def get(self, dag_id: str, run_id: str) -> DagRun:
+        a = self._client._adapter()
+        return self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
+
+    def iter(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[plans.RunFilters],
+    ) -> Iterator[DagRun]:
+        """Runs of one DAG (`~` = all DAGs, `dag_ids=[...]` = several), fetched lazily
+        page by page; `limit=None` means all of them."""
+        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
+        return self._walk(pager)
+
+    def _walk(self, pager: plans.Pager) -> Iterator[DagRun]:
+        a = self._client._adapter()
+        while (plan := pager.next_page(a)) is not None:
+            yield from pager.accept(self._client._run(plan))
+
+    def list(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[plans.RunFilters],
+    ) -> builtins.list[DagRun]:
+        """`iter()`, collected."""
+        return [*self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
+
+    def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
+        """How many runs match, from one small request."""
+        a = self._client._adapter()
+        return self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
+
+    def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
+        """Mark a run queued, success or failed (servers refuse `running`)."""
+        return self.update(dag_id, run_id, state=state)
+
+    def set_note(self, dag_id: str, run_id: str, note: str) -> DagRun:
+        return self.update(dag_id, run_id, note=note)
+
+    def update(
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        state: DagRunState | str | None = None,
+        note: str | None = None,
+    ) -> DagRun:
+        """Set state and/or note: one PATCH on Airflow 3, two calls on Airflow 2."""
+        a = self._client._adapter()
+        wire_state = None if state is None else plans.state_value(state)
+        return self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
+
+    def clear(
+        self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
+    ) -> ClearResult:
+        """Clear a run's task instances; a dry run (the default) only reports them."""
+        a = self._client._adapter()
+        request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
+        return self._client._run(
+            plans.call(request, lambda reply: a.parse_clear(reply, dry_run=dry_run))
+        )
+
+    def delete(self, dag_id: str, run_id: str) -> None:
+        a = self._client._adapter()
+        self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
+
+    def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
+        """The dataset (Airflow 2) or asset (Airflow 3) events that triggered the run."""
+        a = self._client._adapter()
+        return self._client._run(plans.call(a.upstream_events(dag_id, run_id), a.parse_events))
+
+    def wait(
+        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+    ) -> DagRun:
+        """Poll until the run succeeds or fails; WaitTimeout after `timeout` seconds."""
+        a = self._client._adapter()
+        plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
+        return self._client._run(plan)
+
+
+class AsyncDagRuns:
+    """`async_client.dag_runs`: `DagRuns`, awaited."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def trigger(
+        self,
+        dag_id: str,
+        *,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+        conf: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        data_interval: tuple[datetime, datetime] | None = None,
+    ) -> DagRun:
+        a = await self._client._adapter()
+        request = a.trigger(
+            dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            conf=conf,
+            note=note,
+            data_interval=data_interval,
+        )
+        return await self._client._run(plans.call(request, a.parse_run))
+
+    async def get(self, dag_id: str, run_id: str) -> DagRun:
+        a = await self._client._adapter()
+        return await self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
+
+    def iter(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[plans.RunFilters],
+    ) -> AsyncIterator[DagRun]:
+        """Use with `async for`; filters are checked at once, pages fetched lazily."""
+        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
+        return self._walk(pager)
+
+    async def _walk(self, pager: plans.Pager) -> AsyncIterator[DagRun]:
+        a = await self._client._adapter()
+        while (plan := pager.next_page(a)) is not None:
+            for run in pager.accept(await self._client._run(plan)):
+                yield run
+
+    async def list(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[plans.RunFilters],
+    ) -> builtins.list[DagRun]:
+        return [run async for run in self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
+
+    async def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
+        a = await self._client._adapter()
+        return await self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
+
+    async def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
+        return await self.update(dag_id, run_id, state=state)
+
+    async def set_note(self, dag_id: str, run_id: str, note: str) -> DagRun:
+        return await self.update(dag_id, run_id, note=note)
+
+    async def update(
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        state: DagRunState | str | None = None,
+        note: str | None = None,
+    ) -> DagRun:
+        a = await self._client._adapter()
+        wire_state = None if state is None else plans.state_value(state)
+        return await self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
+
+    async def clear(
+        self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
+    ) -> ClearResult:
+        a = await self._client._adapter()
+        request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
+        return await self._client._run(
+            plans.call(request, lambda reply: a.parse_clear(reply, dry_run=dry_run))
+        )
+
+    async def delete(self, dag_id: str, run_id: str) -> None:
+        a = await self._client._adapter()
+        await self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
+
+    async def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
+        a = await self._client._adapter()
+        return await self._client._run(
+            plans.call(a.upstream_events(dag_id, run_id), a.parse_events)
+        )
+
+    async def wait(
+        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+    ) -> DagRun:
+        a = await self._client._adapter()
+        plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
+        return await self._client._run(plan)
+
+
+def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
+    """The server root (scheme, host, proxy prefix; no API suffix, no credentials) and any
+    credentials embedded in the URL, so they are never printed with it."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL such as http://host:8080, not {url!r}")
+    path = parts.path.rstrip("/")
+    for suffix in _API_SUFFIXES:
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    root = urlunsplit((parts.scheme, netloc, path, "", ""))
+    user = None if parts.username is None else unquote(parts.username)
+    password = None if parts.password is None else unquote(parts.password)
+    return root, user, password
+
+
+def _reply(response: httpx.Response) -> Reply:
+    return Reply(
+        status=response.status_code,
+        headers=response.headers,
+        content=response.content,
+        method=response.request.method,
+        url=str(response.request.url),
+    )
+
+
+def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+    detail = str(exc) or type(exc).__name__
+    return TransportError(f"{request.method} {request.url}: no answer ({detail})")

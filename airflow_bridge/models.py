@@ -1,0 +1,270 @@
+"""The normalized DagRun model shared by both Airflow API generations.
+
+Plain frozen attrs classes: no I/O and no knowledge of either wire format (the adapters' cattrs
+converters translate). Values a newer server invents (a state or run type this release does
+not know) are kept as plain strings rather than rejected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+
+E = TypeVar("E", bound=Enum)
+
+
+class DagRunState(str, Enum):
+    """A DagRun's state; `running` is reported by servers but cannot be set through the API."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (DagRunState.SUCCESS, DagRunState.FAILED)
+
+
+class RunType(str, Enum):
+    """Why a run exists; Airflow 2's `dataset_triggered` is normalized to ASSET_TRIGGERED."""
+
+    MANUAL = "manual"
+    SCHEDULED = "scheduled"
+    BACKFILL = "backfill"
+    ASSET_TRIGGERED = "asset_triggered"
+    OPERATOR_TRIGGERED = "operator_triggered"
+    ASSET_MATERIALIZATION = "asset_materialization"
+
+
+def coerce_enum(enum: type[E], value: str | E) -> E | str:
+    """The enum member for `value`, or `value` itself when this release does not know it."""
+    try:
+        return enum(value)
+    except ValueError:
+        return value
+
+
+@attrs.frozen(kw_only=True)
+class DagRun:
+    """One DAG run, the same shape whichever Airflow generation reported it.
+
+    `api` says which generation it came from and `server` which server (its base URL, or the
+    name a fleet gave it). `extra` holds every field the server sent that has no normalized
+    home here, so nothing a newer server adds is lost.
+    """
+
+    dag_id: str
+    run_id: str
+    state: DagRunState | str | None = None
+    run_type: RunType | str | None = None
+    logical_date: datetime | None = None
+    run_after: datetime | None = None
+    queued_at: datetime | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    data_interval_start: datetime | None = None
+    data_interval_end: datetime | None = None
+    last_scheduling_decision: datetime | None = None
+    conf: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    note: str | None = None
+    triggered_by: str | None = None
+    triggering_user: str | None = None
+    bundle_version: str | None = None
+    dag_display_name: str | None = None
+    api: str = ""
+    server: str = ""
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Wall time from start to end; None while the run has not both started and ended."""
+        if self.start_date is None or self.end_date is None:
+            return None
+        return self.end_date - self.start_date
+
+    @property
+    def execution_date(self) -> datetime | None:
+        """Airflow 2's name for `logical_date`, kept so Airflow-2 code runs while it migrates."""
+        warnings.warn(
+            "DagRun.execution_date is deprecated (Airflow 3 removed it): use logical_date",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.logical_date
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (DagRunState.SUCCESS, DagRunState.FAILED)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ISO 8601 dates, enum values as strings."""
+        return attrs.asdict(self, value_serializer=_json_value)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DagRun:
+        """The inverse of `to_dict()` (for caches, queues and test data)."""
+        values = dict(data)
+        for name in _DATE_FIELDS:
+            if values.get(name) is not None:
+                values[name] = datetime.fromisoformat(values[name])
+        if values.get("state") is not None:
+            values["state"] = coerce_enum(DagRunState, values["state"])
+        if values.get("run_type") is not None:
+            values["run_type"] = coerce_enum(RunType, values["run_type"])
+        return cls(**values)
+
+
+_DATE_FIELDS = (
+    "logical_date",
+    "run_after",
+    "queued_at",
+    "start_date",
+    "end_date",
+    "data_interval_start",
+    "data_interval_end",
+    "last_scheduling_decision",
+)
+
+
+def _json_value(_inst: Any, _field: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class DagRunRef:
+    """A light reference to a run, as asset events list the runs they created."""
+
+    dag_id: str
+    run_id: str
+    state: DagRunState | str | None = None
+    logical_date: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssetEvent:
+    """An upstream event of a run: a dataset event (Airflow 2) or an asset event (Airflow 3).
+
+    `extra` is the event's own extra payload as Airflow stores it; `other_fields` keeps any
+    wire field without a home here.
+    """
+
+    uri: str
+    timestamp: datetime
+    name: str | None = None
+    group: str | None = None
+    asset_id: int | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    source_dag_id: str | None = None
+    source_task_id: str | None = None
+    source_run_id: str | None = None
+    source_map_index: int | None = None
+    created_dag_runs: tuple[DagRunRef, ...] = ()
+    other_fields: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class ClearedTaskInstance:
+    """A task instance that a clear touched (or would touch, on a dry run)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int | None = None
+    state: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ClearResult:
+    """What a clear did: the task instances it (would) clear, and the run after a real clear."""
+
+    dry_run: bool
+    task_instances: tuple[ClearedTaskInstance, ...] = ()
+    dag_run: DagRun | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ServerInfo:
+    """What version detection learned about a server.
+
+    `version` is None when the API generation was given explicitly (`api="v1"`) and no probe ran.
+    """
+
+    base_url: str
+    api: str
+    version: str | None = None
+    git_version: str | None = None
+
+    @property
+    def version_info(self) -> tuple[int, ...] | None:
+        """The version as comparable integers ("2.10.5" -> (2, 10, 5)); pre-release tags cut."""
+        if self.version is None:
+            return None
+        parts: list[int] = []
+        for piece in self.version.split("."):
+            digits = ""
+            for char in piece:
+                if not char.isdigit():
+                    break
+                digits += char
+            if not digits:
+                break
+            parts.append(int(digits))
+            if len(digits) != len(piece):
+                break
+        return tuple(parts)
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of a list: the runs it held and the server's total across all pages."""
+
+    runs: tuple[DagRun, ...]
+    total_entries: int
+
+
+DATE_FILTERS = tuple(
+    f"{field}_{bound}"
+    for field in ("logical_date", "start_date", "end_date", "updated_at", "run_after")
+    for bound in ("gte", "lte")
+)
+ORDER_FIELDS = (
+    "id",
+    "state",
+    "dag_id",
+    "run_id",
+    "logical_date",
+    "run_after",
+    "start_date",
+    "end_date",
+    "updated_at",
+    "conf",
+)
+
+
+@attrs.frozen(kw_only=True)
+class RunQuery:
+    """The filters of a run listing, normalized: the same names for both generations.
+
+    `dates` maps a filter name of DATE_FILTERS (e.g. "logical_date_gte") to an aware datetime;
+    `order_by` holds ORDER_FIELDS names, each optionally prefixed with "-" for descending.
+    `dag_ids` (several DAGs at once) is None unless given.
+    """
+
+    dag_id: str = "~"
+    dag_ids: tuple[str, ...] | None = None
+    states: tuple[str, ...] = ()
+    run_types: tuple[str, ...] = ()
+    dates: Mapping[str, datetime] = attrs.field(factory=dict, hash=False)
+    order_by: tuple[str, ...] = ()
+    run_id_pattern: str | None = None
+    dag_id_pattern: str | None = None
