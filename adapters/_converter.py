@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from cattrs import Converter
+from cattrs.gen import make_dict_structure_fn, override
 
 from airflow_bridge.models import DagRunState, RunType, coerce_enum
 
 from ._dates import parse_datetime
 
 
-def make_converter(run_type_aliases: Mapping[str, RunType] | None = None) -> Converter:
-    """A converter for one wire format; `run_type_aliases` maps old run type names."""
+def make_converter(
+    *,
+    run_type_aliases: Mapping[str, RunType] | None = None,
+    renames: Mapping[type, Mapping[str, str]] | None = None,
+) -> Converter:
+    """A converter for one wire format.
+
+    `run_type_aliases` maps old run type names to today's; `renames` gives, per model class,
+    the wire names of fields the wire spells differently.
+    """
     converter = Converter(detailed_validation=False)
     aliases = dict(run_type_aliases or {})
 
@@ -40,4 +49,7 @@ def make_converter(run_type_aliases: Mapping[str, RunType] | None = None) -> Con
     converter.register_structure_hook_func(lambda t: t == DagRunState | str | None, state)
     converter.register_structure_hook_func(lambda t: t == RunType | str | None, run_type)
     converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], mapping)
+    for cls, fields in (renames or {}).items():
+        wire = {name: override(rename=key) for name, key in fields.items()}
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **wire))
     return converter

@@ -82,7 +82,7 @@ def error_message(body: Any) -> str:
     for key in ("detail", "title", "error", "message"):
         value = body.get(key)
         if value:
-            return _detail_message(value)
+            return " ".join(_detail_message(value).split())  # one line, whatever was sent
     return ""
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from airflow_bridge.models import AssetEvent, DagRun, RunType
+from airflow_bridge.models import AssetEvent, DagRun, DagRunRef, RunType
 
 from ._base import Adapter
 from ._converter import make_converter
@@ -14,7 +14,11 @@ from ._dates import format_datetime
 from ._http import ApiRequest
 from ._wire_model import WireModel
 
-_converter = make_converter({"dataset_triggered": RunType.ASSET_TRIGGERED})
+# Real 2.x servers name a created run's id `dag_run_id` (the spec's BasicDAGRun says run_id).
+_converter = make_converter(
+    run_type_aliases={"dataset_triggered": RunType.ASSET_TRIGGERED},
+    renames={DagRunRef: {"run_id": "dag_run_id"}},
+)
 
 
 class V1Adapter(Adapter):

@@ -45,9 +45,7 @@ def live_servers() -> Iterator[dict[str, dict[str, object]]]:
     """Starts (or reuses) the servers of scripts/airflow-servers; leaves them running."""
     versions = test_versions()
     subprocess.run([str(ROOT / "scripts" / "airflow-servers"), "up", *versions], check=True)
-    yield {
-        v: json.loads((ROOT / ".airflow" / v / "server.json").read_text()) for v in versions
-    }
+    yield {v: json.loads((ROOT / ".airflow" / v / "server.json").read_text()) for v in versions}
 
 
 @pytest.fixture(scope="session")

@@ -605,9 +605,15 @@ async def test_async_concurrent_requests_share_one_login() -> None:
     import anyio
 
     server = v2_server({("GET", f"{V2_RUNS}/r1"): (200, v2_run())})
-    async with AsyncClient(
-        "http://airflow:8080", username="admin", password="pw", transport=server.async_transport()
-    ) as ac, anyio.create_task_group() as tg:
+    async with (
+        AsyncClient(
+            "http://airflow:8080",
+            username="admin",
+            password="pw",
+            transport=server.async_transport(),
+        ) as ac,
+        anyio.create_task_group() as tg,
+    ):
         for _ in range(20):
             tg.start_soon(ac.dag_runs.get, "etl", "r1")
     assert len(server.sent("POST")) == 1

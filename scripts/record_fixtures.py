@@ -1,0 +1,958 @@
+"""Record real DagRun API exchanges from live Airflow servers as JSON fixtures.
+
+Usage: .venv/bin/python scripts/record_fixtures.py [VERSION ...] [--out DIR]
+
+Without VERSION it records every server that scripts/airflow-servers started (each
+.airflow/<version>/server.json whose server answers). For each version it replaces
+<DIR>/<version>/*.json (default DIR: fixtures/) with one file per exchange, so the files
+are always the output of one recording. The fixtures are ground truth for the adapters'
+tests; tests/real/test_fixture_drift.py re-runs `record()` to notice when servers drift.
+
+The scenarios are data (`PLAN`): a `Step` is one recorded exchange, a `Prepare` creates a
+run that later steps need without recording it, and the few plain functions handle what
+needs polling or cleanup. Standard library and httpx only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_RUNS = 105  # more than the servers' 100-row cap, so the cap shows in list responses
+USER_AGENT = "airflow-bridge-fixture-recorder"
+PRIVATE_REQUEST_HEADERS = {"authorization", "cookie"}
+PRIVATE_RESPONSE_HEADERS = {"set-cookie"}
+FINISHED = {"success", "failed"}
+Query = Sequence[tuple[str, str]]  # pairs in order, repeats kept
+
+
+@dataclass(frozen=True)
+class PerApi:
+    """A field whose value differs between /api/v1 and /api/v2."""
+
+    v1: Any
+    v2: Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded exchange.
+
+    `path` is relative to the API prefix (/api/v1 or /api/v2) unless it starts with "/".
+    `{name}` placeholders are filled from the recording context: percent-encoded in the
+    path, verbatim in query values and body strings. `body=None` sends no body.
+    """
+
+    name: str
+    description: str | PerApi
+    method: str
+    path: str | PerApi
+    query: Query | PerApi = ()
+    body: Any = None
+    auth: str = "admin"  # admin | viewer | none | bad
+    only: str | None = None  # "v1" or "v2" when the scenario exists in one generation
+    save_run: str | None = None  # context key that receives the response's dag_run_id
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """Trigger a run that later steps use (not recorded); optionally wait until it finished."""
+
+    key: str
+    run_id: str
+    dag: str = "bridge_plain"
+    finished: bool = False
+
+
+def pick(value: Any, api: str) -> Any:
+    return getattr(value, api) if isinstance(value, PerApi) else value
+
+
+def fill(value: Any, ctx: Mapping[str, str]) -> Any:
+    """Fill {placeholders} in every string of a JSON-like value."""
+    if isinstance(value, str):
+        return value.format_map(ctx)
+    if isinstance(value, dict):
+        return {k: fill(v, ctx) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [fill(v, ctx) for v in value]
+    return value
+
+
+class _Quoted(dict[str, str]):
+    """Context view that percent-encodes values, for path segments such as run ids."""
+
+    def __getitem__(self, key: str) -> str:
+        return quote(super().__getitem__(key), safe="")
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class Recorder:
+    """Sends requests to one server, recording the exchanges that are scenarios."""
+
+    def __init__(
+        self,
+        base_url: str,
+        users: Mapping[str, tuple[str, str]],
+        api: str,
+        version: str,
+        log: Callable[[str], None],
+    ) -> None:
+        self.api = api
+        self.version = version
+        self.prefix = f"/api/{api}"
+        self.users = users
+        self.log = log
+        self.client = httpx.Client(base_url=base_url, headers={"user-agent": USER_AGENT})
+        self.tokens: dict[str, str] = {}
+        self.exchanges: list[dict[str, Any]] = []
+        start = datetime.now(timezone.utc).replace(microsecond=0)
+        self.ctx: dict[str, str] = {
+            "tok": secrets.token_hex(3),
+            "other": "v2" if api == "v1" else "v1",
+            "username": users["admin"][0],
+            "password": users["admin"][1],
+            "t0": iso(start - timedelta(seconds=5)),
+            "t0_naive": iso(start.replace(tzinfo=None) - timedelta(seconds=5)),
+        }
+        # past logical dates new in every recording: v1 refuses two runs of one logical date
+        for key, hours in {"ld1": 1, "ld2": 2, "ld2_start": 3, "ld3": 4}.items():
+            self.ctx[key] = iso(start - timedelta(hours=hours))
+        self.ctx["ld_naive"] = iso(start.replace(tzinfo=None) - timedelta(hours=5))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _auth_headers(self, auth: str) -> tuple[dict[str, str], httpx.BasicAuth | None]:
+        if auth == "none":
+            return {}, None
+        if self.api == "v1":
+            user, password = self.users["admin" if auth == "bad" else auth]
+            return {}, httpx.BasicAuth(user, "wrong-password" if auth == "bad" else password)
+        if auth == "bad":
+            return {"authorization": "Bearer not-a-valid-token"}, None
+        if auth not in self.tokens:
+            user, password = self.users[auth]
+            resp = self.client.post("/auth/token", json={"username": user, "password": password})
+            resp.raise_for_status()
+            self.tokens[auth] = resp.json()["access_token"]
+        return {"authorization": f"Bearer {self.tokens[auth]}"}, None
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        query: Query = (),
+        body: Any = None,
+        auth: str = "admin",
+        timeout: float = 30.0,
+    ) -> httpx.Response:
+        """One request; cookies are dropped so every request authenticates on its own."""
+        headers, basic = self._auth_headers(auth)
+        self.client.cookies.clear()
+        return self.client.request(
+            method,
+            path,
+            params=tuple(query) or None,
+            json=body,
+            headers=headers,
+            auth=basic or httpx.USE_CLIENT_DEFAULT,
+            timeout=timeout,
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An unrecorded helper request under the API prefix that must succeed; its JSON body."""
+        resp = self.send(method, self.prefix + path, **kwargs)
+        if not resp.is_success:
+            raise RuntimeError(f"{method} {path} -> {resp.status_code}: {resp.text[:300]}")
+        return resp.json() if resp.content else None
+
+    def record(
+        self,
+        name: str,
+        description: str,
+        method: str,
+        path: str,
+        query: Query = (),
+        body: Any = None,
+        auth: str = "admin",
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
+        """Send one request and keep the exchange in the fixture format."""
+        resp = self.send(method, path, query, body, auth, timeout)
+        sent = resp.request
+        exchange = {
+            "meta": {
+                "airflow_version": self.version,
+                "api": self.api,
+                "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "scenario": name,
+                "description": description,
+                "derived": False,
+            },
+            "request": {
+                "method": method,
+                "path": sent.url.raw_path.decode("ascii").split("?", 1)[0],
+                "query": [list(pair) for pair in query],
+                "headers": {
+                    k: v for k, v in sent.headers.items() if k not in PRIVATE_REQUEST_HEADERS
+                },
+                "body": body,
+            },
+            "response": {
+                "status": resp.status_code,
+                "headers": {
+                    k: v for k, v in resp.headers.items() if k not in PRIVATE_RESPONSE_HEADERS
+                },
+                "body": response_body(resp),
+            },
+        }
+        self.exchanges.append(exchange)
+        self.log(f"[{self.version}] {name}: {resp.status_code}")
+        return exchange
+
+    def run_step(self, step: Step) -> None:
+        if step.only not in (None, self.api):
+            return
+        template = pick(step.path, self.api)
+        path = template.format_map(_Quoted(self.ctx))
+        if not template.startswith("/"):
+            path = f"{self.prefix}/{path}"
+        exchange = self.record(
+            step.name,
+            pick(step.description, self.api),
+            step.method,
+            path,
+            [(k, v) for k, v in fill(pick(step.query, self.api), self.ctx)],
+            fill(pick(step.body, self.api), self.ctx),
+            step.auth,
+            step.timeout,
+        )
+        if step.save_run:
+            body = exchange["response"]["body"]
+            if not isinstance(body, dict) or "dag_run_id" not in body:
+                raise RuntimeError(f"{step.name}: no dag_run_id to save in {body!r}")
+            self.ctx[step.save_run] = body["dag_run_id"]
+
+    def trigger_body(self, **fields: Any) -> dict[str, Any]:
+        """v2 needs an explicit logical_date; null asks for a run without one."""
+        return {"logical_date": None, **fields} if self.api == "v2" else fields
+
+    def wait_for(self, dag: str, run_id: str, timeout: float = 120.0) -> None:
+        """Poll until the scheduler finished the run (2.10.5 may take ~30 s)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.call("GET", f"/dags/{dag}/dagRuns/{quote(run_id, safe='')}")
+            if run["state"] in FINISHED:
+                return
+            time.sleep(1)
+        raise RuntimeError(f"{dag}/{run_id} did not finish within {timeout:.0f} s")
+
+    def prepare(self, item: Prepare) -> None:
+        run_id = item.run_id.format_map(self.ctx)
+        self.call("POST", f"/dags/{item.dag}/dagRuns", body=self.trigger_body(dag_run_id=run_id))
+        self.ctx[item.key] = run_id
+        if item.finished:
+            self.wait_for(item.dag, run_id)
+
+
+def response_body(resp: httpx.Response) -> Any:
+    """Parsed JSON when the server sent JSON, else the text (null when empty)."""
+    if not resp.content:
+        return None
+    if "json" in resp.headers.get("content-type", "").split(";")[0]:
+        try:
+            return resp.json()
+        except ValueError:
+            pass
+    return resp.text
+
+
+def seed_runs(rec: Recorder) -> None:
+    """Top bridge_plain up to SEED_RUNS runs, marked success so they never occupy the scheduler."""
+    total = rec.call("GET", "/dags/bridge_plain/dagRuns", query=[("limit", "1")])["total_entries"]
+    for i in range(max(0, SEED_RUNS - total)):
+        run_id = f"seed-{rec.ctx['tok']}-{i:03d}"
+        rec.call("POST", "/dags/bridge_plain/dagRuns", body=rec.trigger_body(dag_run_id=run_id))
+        rec.call("PATCH", f"/dags/bridge_plain/dagRuns/{run_id}", body={"state": "success"})
+
+
+@contextmanager
+def paused(rec: Recorder, dag: str) -> Iterator[None]:
+    """Pause a DAG for the duration of the block; always unpaused again."""
+    query = [("update_mask", "is_paused")] if rec.api == "v1" else []
+    rec.call("PATCH", f"/dags/{dag}", query=query, body={"is_paused": True})
+    try:
+        yield
+    finally:
+        rec.call("PATCH", f"/dags/{dag}", query=query, body={"is_paused": False})
+
+
+def trigger_paused_dag(rec: Recorder) -> None:
+    """Pausing needs an unrecorded PATCH before and after, so this one is not a plain Step."""
+    with paused(rec, "bridge_consumer"):
+        rec.record(
+            "trigger_paused_dag",
+            "Trigger a paused DAG (bridge_consumer): the run is created and stays queued",
+            "POST",
+            f"{rec.prefix}/dags/bridge_consumer/dagRuns",
+            body=rec.trigger_body(dag_run_id=f"bridge-{rec.ctx['tok']}-paused"),
+        )
+
+
+def upstream_events_consumer(rec: Recorder) -> None:
+    """Run the producer, find the consumer run its event created, and record its events."""
+    since = iso(datetime.now(timezone.utc) - timedelta(seconds=2))
+    producer = f"bridge-{rec.ctx['tok']}-producer"
+    rec.call("POST", "/dags/bridge_producer/dagRuns", body=rec.trigger_body(dag_run_id=producer))
+    events_path, events_key = (
+        ("upstreamDatasetEvents", "dataset_events")
+        if rec.api == "v1"
+        else ("upstreamAssetEvents", "asset_events")
+    )
+    since_param = "execution_date_gte" if rec.api == "v1" else "run_after_gte"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        runs = rec.call(
+            "GET", "/dags/bridge_consumer/dagRuns", query=[(since_param, since), ("limit", "100")]
+        )["dag_runs"]
+        for run in runs:
+            if run["run_type"] not in ("dataset_triggered", "asset_triggered"):
+                continue
+            path = f"/dags/bridge_consumer/dagRuns/{quote(run['dag_run_id'], safe='')}"
+            events = rec.call("GET", f"{path}/{events_path}")
+            if any(e.get("source_run_id") == producer for e in events[events_key]):
+                rec.record(
+                    "upstream_events_consumer",
+                    "Upstream events of a consumer run created by a producer's "
+                    f"{'dataset' if rec.api == 'v1' else 'asset'} event",
+                    "GET",
+                    f"{rec.prefix}{path}/{events_path}",
+                )
+                return
+        time.sleep(2)
+    raise RuntimeError("no consumer run with the producer's event appeared within 120 s")
+
+
+STATE_MASK = PerApi(v1=(), v2=(("update_mask", "state"),))
+RUN = "dags/bridge_plain/dagRuns"
+LIMIT5 = ("limit", "5")
+
+PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
+    # --- server identity and routing
+    Step("version", "Server version", "GET", "version"),
+    Step(
+        "health",
+        "Health of metadatabase and scheduler",
+        "GET",
+        PerApi(v1="health", v2="monitor/health"),
+    ),
+    Step(
+        "other_generation_version",
+        "The other API generation's version path does not exist on this server",
+        "GET",
+        "/api/{other}/version",
+    ),
+    Step(
+        "other_generation_dagruns",
+        "The other API generation's dagRuns list path does not exist on this server",
+        "GET",
+        "/api/{other}/dags/bridge_plain/dagRuns",
+    ),
+    # --- authentication and permissions
+    Step(
+        "token_ok",
+        "Log in with username and password: a JWT access token",
+        "POST",
+        "/auth/token",
+        body={"username": "{username}", "password": "{password}"},
+        auth="none",
+        only="v2",
+    ),
+    Step(
+        "token_bad_credentials",
+        "Token request with a wrong password",
+        "POST",
+        "/auth/token",
+        body={"username": "{username}", "password": "wrong-password"},
+        auth="none",
+        only="v2",
+    ),
+    Step(
+        "token_missing_fields",
+        "Token request without username and password",
+        "POST",
+        "/auth/token",
+        body={},
+        auth="none",
+        only="v2",
+    ),
+    Step("auth_missing", "List runs without credentials", "GET", RUN, auth="none"),
+    Step(
+        "auth_bad_token_or_password",
+        PerApi(
+            v1="List runs with a wrong Basic password",
+            v2="List runs with a bearer token that is not a JWT: 403 here, not 401",
+        ),
+        "GET",
+        RUN,
+        auth="bad",
+    ),
+    Step(
+        "forbidden_viewer_trigger",
+        "A Viewer-role user tries to trigger a run",
+        "POST",
+        RUN,
+        body=PerApi(v1={}, v2={"logical_date": None}),
+        auth="viewer",
+    ),
+    seed_runs,
+    # --- trigger
+    Step(
+        "trigger_minimal",
+        PerApi(
+            v1="Trigger with an empty body: server picks run id and logical date",
+            v2="Trigger with logical_date null: a run without a logical date",
+        ),
+        "POST",
+        RUN,
+        body=PerApi(v1={}, v2={"logical_date": None}),
+        save_run="run_min",
+    ),
+    Step(
+        "trigger_with_logical_date",
+        "Trigger with an aware logical date and explicit run id",
+        "POST",
+        RUN,
+        body={"dag_run_id": "bridge-{tok}-explicit", "logical_date": "{ld1}"},
+        save_run="run_explicit",
+    ),
+    Step(
+        "trigger_with_conf_and_note",
+        "Trigger with a nested conf and a note",
+        "POST",
+        RUN,
+        body=PerApi(
+            v1={
+                "dag_run_id": "bridge-{tok}-conf",
+                "conf": {"x": 1, "nested": {"a": [1, 2]}},
+                "note": "triggered with conf",
+            },
+            v2={
+                "dag_run_id": "bridge-{tok}-conf",
+                "logical_date": None,
+                "conf": {"x": 1, "nested": {"a": [1, 2]}},
+                "note": "triggered with conf",
+            },
+        ),
+        save_run="run_conf",
+    ),
+    Step(
+        "trigger_with_data_interval",
+        "Trigger with logical date and explicit data interval",
+        "POST",
+        RUN,
+        body={
+            "dag_run_id": "bridge-{tok}-interval",
+            "logical_date": "{ld2}",
+            "data_interval_start": "{ld2_start}",
+            "data_interval_end": "{ld2}",
+        },
+        save_run="run_interval",
+    ),
+    Step(
+        "trigger_data_interval_half",
+        "Trigger with data_interval_start but no end",
+        "POST",
+        RUN,
+        body={
+            "dag_run_id": "bridge-{tok}-half",
+            "logical_date": "{ld3}",
+            "data_interval_start": "{ld2_start}",
+        },
+    ),
+    Step(
+        "trigger_duplicate_run_id",
+        "Trigger again with an existing run id",
+        "POST",
+        RUN,
+        body={"dag_run_id": "{run_explicit}", "logical_date": "{ld3}"},
+    ),
+    Step(
+        "trigger_naive_logical_date",
+        "Trigger with a logical date without timezone",
+        "POST",
+        RUN,
+        body={"dag_run_id": "bridge-{tok}-naive", "logical_date": "{ld_naive}"},
+    ),
+    Step(
+        "trigger_unknown_dag",
+        "Trigger a DAG that does not exist",
+        "POST",
+        "dags/bridge_missing/dagRuns",
+        body=PerApi(v1={}, v2={"logical_date": None}),
+    ),
+    Step(
+        "trigger_unknown_field",
+        "Trigger with a body key the schema does not define",
+        "POST",
+        RUN,
+        body=PerApi(v1={"bogus_field": 1}, v2={"logical_date": None, "bogus_field": 1}),
+    ),
+    Step(
+        "trigger_missing_logical_date",
+        "Trigger with an empty body (logical_date omitted)",
+        "POST",
+        RUN,
+        body={},
+        only="v2",
+    ),
+    Step(
+        "trigger_null_logical_date",
+        "Trigger with logical_date null",
+        "POST",
+        RUN,
+        body={"logical_date": None},
+        only="v1",
+    ),
+    trigger_paused_dag,
+    Step(
+        "trigger_special_run_id",
+        "Trigger with a run id containing ':' and '+'",
+        "POST",
+        RUN,
+        body=PerApi(
+            v1={"dag_run_id": "manual__2024-01-01T00:00:00+00:00-{tok}"},
+            v2={"dag_run_id": "manual__2024-01-01T00:00:00+00:00-{tok}", "logical_date": None},
+        ),
+        save_run="run_special",
+    ),
+    Step(
+        "trigger_slash_run_id",
+        PerApi(
+            v1="Trigger with a run id containing '/': an HTML 500 page",
+            v2="Trigger with a run id containing '/': 400 naming the allowed pattern",
+        ),
+        "POST",
+        RUN,
+        body=PerApi(
+            v1={"dag_run_id": "bridge/{tok}/slash"},
+            v2={"dag_run_id": "bridge/{tok}/slash", "logical_date": None},
+        ),
+    ),
+    # --- get
+    Step("get", "Get one run by id", "GET", RUN + "/{run_explicit}"),
+    Step("get_not_found", "Get a run id that does not exist", "GET", RUN + "/bridge-{tok}-missing"),
+    Step(
+        "get_special_run_id",
+        "Get a run whose id has ':' and '+', percent-encoded",
+        "GET",
+        RUN + "/{run_special}",
+    ),
+    Step(
+        "get_slash_run_id",
+        "Get a run id containing '/' sent as %2F: the router decodes it, route not found",
+        "GET",
+        RUN + "/bridge%2F{tok}%2Fslash",
+    ),
+    # --- patch and notes (v2 names the patched field in update_mask, as clients should)
+    Step(
+        "patch_state_success",
+        "Mark a queued run success",
+        "PATCH",
+        RUN + "/{run_min}",
+        body={"state": "success"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "patch_state_failed",
+        "Mark a run failed",
+        "PATCH",
+        RUN + "/{run_conf}",
+        body={"state": "failed"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "patch_state_queued",
+        "Set a finished run back to queued",
+        "PATCH",
+        RUN + "/{run_min}",
+        body={"state": "queued"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "patch_state_running",
+        "Try to set state running (not a settable state)",
+        "PATCH",
+        RUN + "/{run_conf}",
+        body={"state": "running"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "patch_state_invalid",
+        "Try to set an unknown state",
+        "PATCH",
+        RUN + "/{run_conf}",
+        body={"state": "bogus"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "patch_not_found",
+        "Patch a run id that does not exist",
+        "PATCH",
+        RUN + "/bridge-{tok}-missing",
+        body={"state": "success"},
+        query=STATE_MASK,
+    ),
+    Step(
+        "set_note",
+        PerApi(
+            v1="Set a run's note through the setNote endpoint",
+            v2="Set a run's note with PATCH update_mask=note",
+        ),
+        "PATCH",
+        PerApi(v1=RUN + "/{run_explicit}/setNote", v2=RUN + "/{run_explicit}"),
+        query=PerApi(v1=(), v2=(("update_mask", "note"),)),
+        body={"note": "note set"},
+    ),
+    Step(
+        "patch_state_and_note",
+        "PATCH with update_mask repeated for state and note",
+        "PATCH",
+        RUN + "/{run_interval}",
+        query=(("update_mask", "state"), ("update_mask", "note")),
+        body={"state": "failed", "note": "state and note"},
+        only="v2",
+    ),
+    Step(
+        "patch_mask_comma_joined",
+        "PATCH with update_mask=state,note as one value: 200 but nothing is updated",
+        "PATCH",
+        RUN + "/{run_special}",
+        query=(("update_mask", "state,note"),),
+        body={"state": "failed", "note": "comma mask"},
+        only="v2",
+    ),
+    Step(
+        "get_after_comma_mask",
+        "The run after the comma-joined update_mask PATCH",
+        "GET",
+        RUN + "/{run_special}",
+        only="v2",
+    ),
+    # --- list
+    Step("list_dag", "List one DAG's runs (limit 5)", "GET", RUN, query=(LIMIT5,)),
+    Step(
+        "list_all",
+        "List runs of every DAG with dag_id '~' (limit 5)",
+        "GET",
+        "dags/~/dagRuns",
+        query=(LIMIT5,),
+    ),
+    Step(
+        "list_state_filter",
+        "Filter by two states with the state parameter repeated (compare total_entries)",
+        "GET",
+        RUN,
+        query=(("state", "failed"), ("state", "success"), LIMIT5),
+    ),
+    Step(
+        "list_state_comma",
+        "Filter by two states comma-joined in one state parameter",
+        "GET",
+        RUN,
+        query=(("state", "failed,success"), LIMIT5),
+        only="v1",
+    ),
+    Step(
+        "list_order_by",
+        "Order by logical date descending",
+        "GET",
+        RUN,
+        query=PerApi(
+            v1=(("order_by", "-execution_date"), LIMIT5), v2=(("order_by", "-logical_date"), LIMIT5)
+        ),
+    ),
+    Step(
+        "list_order_by_repeated",
+        PerApi(
+            v1="order_by given twice: only the last one is applied",
+            v2="order_by given twice: a multi-column sort",
+        ),
+        "GET",
+        RUN,
+        query=PerApi(
+            v1=(("order_by", "-execution_date"), ("order_by", "dag_run_id"), LIMIT5),
+            v2=(("order_by", "-logical_date"), ("order_by", "run_id"), LIMIT5),
+        ),
+    ),
+    Step(
+        "list_page",
+        "Second page of size 2 (limit=2, offset=1)",
+        "GET",
+        RUN,
+        query=(("limit", "2"), ("offset", "1")),
+    ),
+    Step(
+        "list_limit_zero",
+        PerApi(
+            v1="limit=0 is ignored: the default 100 rows come back",
+            v2="limit=0: an empty page that still carries total_entries",
+        ),
+        "GET",
+        RUN,
+        query=(("limit", "0"),),
+    ),
+    Step(
+        "list_limit_over_max",
+        "limit=1000 with more than 100 runs: the page size cap",
+        "GET",
+        RUN,
+        query=(("limit", "1000"),),
+    ),
+    Step(
+        "list_default_limit",
+        PerApi(
+            v1="No limit parameter: 100 rows by default",
+            v2="No limit parameter: 50 rows by default",
+        ),
+        "GET",
+        RUN,
+    ),
+    Step(
+        "list_date_filter",
+        "start_date_gte with an aware date",
+        "GET",
+        RUN,
+        query=(("start_date_gte", "{t0}"), LIMIT5),
+    ),
+    Step(
+        "list_naive_date_filter",
+        PerApi(
+            v1="start_date_gte without timezone: refused as not a date-time",
+            v2="start_date_gte without timezone: a database error (500)",
+        ),
+        "GET",
+        RUN,
+        query=(("start_date_gte", "{t0_naive}"), LIMIT5),
+    ),
+    Step(
+        "list_updated_at_filter",
+        "updated_at_gte with an aware date",
+        "GET",
+        RUN,
+        query=(("updated_at_gte", "{t0}"), LIMIT5),
+    ),
+    Step(
+        "list_unknown_dag",
+        PerApi(
+            v1="List runs of a DAG that does not exist: an empty page, not 404",
+            v2="List runs of a DAG that does not exist: 404",
+        ),
+        "GET",
+        "dags/bridge_missing/dagRuns",
+    ),
+    Step(
+        "list_run_type_filter",
+        "Filter by run_type=manual",
+        "GET",
+        RUN,
+        query=(("run_type", "manual"), LIMIT5),
+        only="v2",
+    ),
+    # --- batch list
+    Step(
+        "batch_list",
+        "Batch list for two DAG ids, page_limit 5",
+        "POST",
+        "dags/~/dagRuns/list",
+        body={"dag_ids": ["bridge_plain", "bridge_producer"], "page_limit": 5},
+    ),
+    Step(
+        "batch_list_large_page",
+        "Batch list with page_limit 200: more than 100 rows, no cap as on GET",
+        "POST",
+        "dags/~/dagRuns/list",
+        body={"dag_ids": ["bridge_plain"], "page_limit": 200},
+    ),
+    Step(
+        "batch_list_states",
+        "Batch list filtered by states",
+        "POST",
+        "dags/~/dagRuns/list",
+        body={"dag_ids": ["bridge_plain"], "states": ["failed", "success"], "page_limit": 5},
+    ),
+    # --- clear
+    Prepare("run_done", "bridge-{tok}-done", finished=True),
+    Step(
+        "clear_dry_run",
+        "Dry-run clear of a finished run: the task instances it would clear",
+        "POST",
+        RUN + "/{run_done}/clear",
+        body={"dry_run": True},
+    ),
+    Step(
+        "clear_default",
+        "Clear with an empty body (dry_run defaults to true)",
+        "POST",
+        RUN + "/{run_done}/clear",
+        body={},
+    ),
+    Step(
+        "clear_only_failed",
+        PerApi(
+            v1="Dry-run clear with only_failed: not a field of the v1 clear body",
+            v2="Dry-run clear with only_failed on a successful run: nothing to clear",
+        ),
+        "POST",
+        RUN + "/{run_done}/clear",
+        body={"dry_run": True, "only_failed": True},
+    ),
+    Step(
+        "clear_real",
+        "Clear a finished run for real: it is queued again",
+        "POST",
+        RUN + "/{run_done}/clear",
+        body={"dry_run": False},
+    ),
+    Step(
+        "clear_not_found",
+        "Clear a run id that does not exist",
+        "POST",
+        RUN + "/bridge-{tok}-missing/clear",
+        body={"dry_run": True},
+    ),
+    # --- upstream events
+    upstream_events_consumer,
+    Step(
+        "upstream_events_manual",
+        "Upstream events of a manual run: an empty list",
+        "GET",
+        PerApi(
+            v1=RUN + "/{run_explicit}/upstreamDatasetEvents",
+            v2=RUN + "/{run_explicit}/upstreamAssetEvents",
+        ),
+    ),
+    # --- wait (v2, experimental NDJSON stream)
+    Prepare("run_wait", "bridge-{tok}-wait"),
+    Step(
+        "wait_stream",
+        "Wait for a run to finish: NDJSON lines of its state, streamed until it ends",
+        "GET",
+        RUN + "/{run_wait}/wait",
+        query=(("interval", "1"),),
+        only="v2",
+        timeout=180.0,
+    ),
+    # --- delete
+    Prepare("run_delete", "bridge-{tok}-delete"),
+    Step("delete", "Delete a run", "DELETE", RUN + "/{run_delete}"),
+    Step(
+        "delete_not_found",
+        "Delete a run id that does not exist",
+        "DELETE",
+        RUN + "/bridge-{tok}-missing",
+    ),
+]
+
+
+def record(
+    base_url: str,
+    username: str,
+    password: str,
+    viewer_username: str,
+    viewer_password: str,
+    api: str,
+    version: str,
+    log: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every scenario of `api` against one live server; returns the exchanges in order."""
+    users = {"admin": (username, password), "viewer": (viewer_username, viewer_password)}
+    rec = Recorder(base_url, users, api, version, log or (lambda _msg: None))
+    try:
+        for item in PLAN:
+            if isinstance(item, Step):
+                rec.run_step(item)
+            elif isinstance(item, Prepare):
+                rec.prepare(item)
+            else:
+                item(rec)
+    finally:
+        rec.close()
+    return rec.exchanges
+
+
+def write(exchanges: list[dict[str, Any]], out: Path, version: str) -> Path:
+    """Replace out/<version>/*.json with one file per exchange."""
+    folder = out / version
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.json"):
+        old.unlink()
+    for exchange in exchanges:
+        path = folder / f"{exchange['meta']['scenario']}.json"
+        path.write_text(json.dumps(exchange, indent=2, ensure_ascii=False) + "\n")
+    return folder
+
+
+def running_servers(versions: list[str]) -> list[dict[str, Any]]:
+    """server.json of each requested version (default: all), skipping silent default ones."""
+    state = ROOT / ".airflow"
+    paths = [state / v / "server.json" for v in versions] or sorted(state.glob("*/server.json"))
+    servers = []
+    for path in paths:
+        if not path.exists():
+            sys.exit(f"no {path}: start it with scripts/airflow-servers up {path.parent.name}")
+        info = json.loads(path.read_text())
+        try:
+            httpx.get(info["base_url"], timeout=5)
+        except httpx.TransportError:
+            if versions:
+                sys.exit(f"Airflow {info['version']} at {info['base_url']} does not answer")
+            print(f"skipping {info['version']}: not answering", file=sys.stderr)
+            continue
+        servers.append(info)
+    return servers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("versions", nargs="*", help="default: every running server")
+    parser.add_argument("--out", type=Path, default=ROOT / "fixtures")
+    args = parser.parse_args()
+    servers = running_servers(args.versions)
+    if not servers:
+        sys.exit("no running servers: scripts/airflow-servers up")
+    for info in servers:
+        exchanges = record(
+            info["base_url"],
+            info["username"],
+            info["password"],
+            info["viewer_username"],
+            info["viewer_password"],
+            info["api"],
+            info["version"],
+            log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )
+        folder = write(exchanges, args.out, info["version"])
+        print(f"{info['version']}: {len(exchanges)} fixtures in {folder}")
+
+
+if __name__ == "__main__":
+    main()
