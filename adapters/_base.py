@@ -111,6 +111,10 @@ class Adapter(ABC):
         """The token login to exchange credentials for; None means send them as HTTP Basic."""
         return None
 
+    def token_rejected(self, reply: Reply) -> bool:
+        """Whether a reply means "your token is no good": log in again and retry once."""
+        return reply.status == 401
+
     def parse_token(self, reply: Reply) -> str:
         body = check(reply).json()
         token = body.get("access_token") if isinstance(body, dict) else None

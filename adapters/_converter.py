@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from cattrs import Converter
 from cattrs.gen import make_dict_structure_fn, override
@@ -51,5 +51,7 @@ def make_converter(
     converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], mapping)
     for cls, fields in (renames or {}).items():
         wire = {name: override(rename=key) for name, key in fields.items()}
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **wire))
+        converter.register_structure_hook(
+            cls, make_dict_structure_fn(cls, converter, **cast(Any, wire))
+        )
     return converter

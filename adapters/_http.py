@@ -63,7 +63,7 @@ def check(reply: Reply) -> Reply:
     """Raise the typed ApiError for a non-2xx reply; return the reply otherwise."""
     if reply.ok:
         return reply
-    body = _decoded_body(reply)
+    body = json_or_text(reply)
     raise error_class(reply.status)(
         error_message(body) or f"HTTP {reply.status}",
         status=reply.status,
@@ -114,7 +114,8 @@ def _html_message(text: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", text).split())[:200]
 
 
-def _decoded_body(reply: Reply) -> Any:
+def json_or_text(reply: Reply) -> Any:
+    """The body as JSON when it is JSON, else as text (error pages are often HTML)."""
     try:
         return json.loads(reply.content)
     except ValueError:

@@ -37,7 +37,7 @@ class WireModel(Generic[T]):
         from_context = {catch_all, *context}
         overrides = {name: override(rename=wire) for name, wire in renames.items()}
         overrides |= {name: override(rename=_CONTEXT + name) for name in from_context}
-        self._structure = make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+        self._structure = make_dict_structure_fn(cls, converter, **cast(Any, overrides))
         wire_names = {
             renames.get(f.name, f.name)
             for f in attrs.fields(cast(Any, cls))

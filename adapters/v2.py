@@ -11,7 +11,8 @@ from airflow_bridge.models import DATE_FILTERS, AssetEvent, DagRun
 from ._base import Adapter
 from ._converter import make_converter
 from ._dates import format_datetime
-from ._http import ApiRequest
+from ._http import ApiRequest, Reply, error_message
+from ._http import json_or_text as _json_or_text
 from ._wire_model import WireModel
 
 _converter = make_converter()
@@ -65,6 +66,13 @@ class V2Adapter(Adapter):
 
     def login_request(self, username: str, password: str) -> ApiRequest | None:
         return ApiRequest("POST", "/auth/token", json={"username": username, "password": password})
+
+    def token_rejected(self, reply: Reply) -> bool:
+        # Expired tokens get 401 "Token Expired"; a token signed with another secret (the
+        # server restarted with a new one) gets 403 "Invalid JWT token".
+        if reply.status == 403:
+            return error_message(_json_or_text(reply)) == "Invalid JWT token"
+        return super().token_rejected(reply)
 
     def _put_logical_date(self, body: dict[str, Any], logical_date: datetime | None) -> None:
         # v2 requires the key (omitting it is a 422) but accepts null: "server chooses".

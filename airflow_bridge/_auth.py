@@ -23,6 +23,8 @@ from airflow_bridge.adapters import ApiRequest
 
 #: Log in again this many seconds before the token's `exp`, so no request races the expiry.
 EXPIRY_MARGIN = 30.0
+#: Statuses whose body is read to ask the adapter whether the token was rejected.
+REJECTIONS = (401, 403)
 
 
 class BearerToken(httpx.Auth):
@@ -40,7 +42,8 @@ class BearerToken(httpx.Auth):
 
 
 class LoginAuth(httpx.Auth):
-    """Logs in for a token, reuses it until it nearly expires, re-logs once on a 401."""
+    """Logs in for a token, reuses it until it nearly expires, logs in again once when the
+    server rejects the token (the adapter says what a rejection looks like)."""
 
     requires_response_body = True
 
@@ -49,11 +52,13 @@ class LoginAuth(httpx.Auth):
         base_url: str,
         login: ApiRequest,
         parse_token: Callable[[httpx.Response], str],
+        token_rejected: Callable[[httpx.Response], bool],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._login_url = base_url + login.path
         self._login_body = login.json
         self._parse_token = parse_token
+        self._token_rejected = token_rejected
         self._clock = clock
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -94,7 +99,10 @@ class LoginAuth(httpx.Auth):
                 self._accept_login(login)
         used = self._token
         response = yield self._authorized(request)
-        if response.status_code == 401:
+        if response.status_code not in REJECTIONS:
+            return
+        response.read()
+        if self._token_rejected(response):
             with self._thread_lock:
                 if self._token == used:  # nobody logged in again meanwhile
                     login = yield self._login_request()
@@ -114,7 +122,10 @@ class LoginAuth(httpx.Auth):
                 self._accept_login(login)
         used = self._token
         response = yield self._authorized(request)
-        if response.status_code == 401:
+        if response.status_code not in REJECTIONS:
+            return
+        await response.aread()
+        if self._token_rejected(response):
             async with self._task_lock:
                 if self._token == used:
                     login = yield self._login_request()

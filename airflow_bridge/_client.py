@@ -89,7 +89,10 @@ class _ClientBase:
                 self._auth = httpx.BasicAuth(self._username, self._password)
             else:
                 self._auth = LoginAuth(
-                    self._base_url, login, lambda r: adapter.parse_token(_reply(r))
+                    self._base_url,
+                    login,
+                    parse_token=lambda r: adapter.parse_token(_reply(r)),
+                    token_rejected=lambda r: adapter.token_rejected(_reply(r)),
                 )
         self._adapter_ = adapter
 

@@ -9,10 +9,10 @@ and nothing here knows which Airflow generation is on the other side: the adapte
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -201,12 +201,13 @@ def make_query(dag_id: str, filters: RunFilters) -> RunQuery:
     if dag_ids is not None:
         dag_ids = (dag_ids,) if isinstance(dag_ids, str) else tuple(dag_ids)
     order_by = filters.get("order_by")
+    loose: Mapping[str, Any] = filters  # the date filters, looked up by computed names
     return RunQuery(
         dag_id=dag_id,
         dag_ids=dag_ids,
         states=_values(filters.get("states")),
         run_types=_values(filters.get("run_types")),
-        dates={name: value for name in DATE_FILTERS if (value := filters.get(name)) is not None},  # type: ignore[misc]
+        dates={name: loose[name] for name in DATE_FILTERS if loose.get(name) is not None},
         order_by=(order_by,) if isinstance(order_by, str) else tuple(order_by or ()),
         run_id_pattern=filters.get("run_id_pattern"),
         dag_id_pattern=filters.get("dag_id_pattern"),

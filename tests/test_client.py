@@ -628,3 +628,19 @@ def test_threads_share_one_login() -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: c.dag_runs.get("etl", "r1"), range(40)))
     assert len(server.sent("POST")) == 1
+
+
+def test_airflow_3_invalid_jwt_403_logs_in_again_but_a_plain_403_does_not() -> None:
+    answers = iter(
+        [
+            httpx.Response(403, json={"detail": "Invalid JWT token"}),
+            httpx.Response(200, json=v2_run()),
+            httpx.Response(403, json={"detail": "Forbidden"}),
+        ]
+    )
+    server = v2_server({("GET", f"{V2_RUNS}/r1"): lambda _: next(answers)})
+    c = client(server)
+    assert c.dag_runs.get("etl", "r1").run_id == "r1"
+    with pytest.raises(PermissionDenied):
+        c.dag_runs.get("etl", "r1")
+    assert [r.method for r in server.sent()] == ["POST", "GET", "POST", "GET", "GET"]
