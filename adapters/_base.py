@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
+import attrs
+
 from airflow_bridge.errors import InvalidResponse, UnsupportedOperation
 from airflow_bridge.models import (
     DATE_FILTERS,
@@ -33,6 +35,35 @@ from ._wire_model import WireModel
 Version = tuple[int, ...]
 T = TypeVar("T")
 
+#: Everything a server may or may not be able to do, named as the facade names it: its
+#: methods, trigger's optional arguments and the list filters.
+CAPABILITIES = (
+    "trigger",
+    "get",
+    "list",
+    "count",
+    "delete",
+    "wait",
+    "dag_ids",
+    "set_state",
+    "set_state_queued",
+    "set_note",
+    "update",
+    "clear",
+    "only_failed",
+    "upstream_events",
+    "note",
+    "data_interval",
+    "states",
+    "run_types",
+    *DATE_FILTERS,
+    "order_by",
+    "order_by_several",
+    "order_by_several_with_dag_ids",
+    "run_id_pattern",
+    "dag_id_pattern",
+)
+
 
 def parse_version(text: str) -> Version:
     return tuple(int(part) for part in text.split("."))
@@ -44,6 +75,7 @@ class Adapter(ABC):
     api: ClassVar[str]
     prefix: ClassVar[str]
     major: ClassVar[int]
+    first_release: ClassVar[str]
     #: capability -> the version that added it; None = this generation never has it.
     #: Capabilities not listed exist from the generation's first release.
     added_in: ClassVar[Mapping[str, str | None]]
@@ -58,8 +90,10 @@ class Adapter(ABC):
     event_model: WireModel[AssetEvent]
 
     def __init__(self, server: ServerInfo) -> None:
-        self.server = server
         self._version = server.version_info
+        self.server = attrs.evolve(
+            server, capabilities=frozenset(c for c in CAPABILITIES if self.supports(c))
+        )
 
     # -- detection -----------------------------------------------------------------------
 
@@ -88,12 +122,14 @@ class Adapter(ABC):
     # -- capabilities --------------------------------------------------------------------
 
     def supports(self, capability: str) -> bool:
+        """Whether this server can do it (a server of unknown version: its generation's newest)."""
         if capability not in self.added_in:
             return True
         added = self.added_in[capability]
-        if added is None:
-            return False
-        return self._version is None or self._version >= parse_version(added)
+        return added is not None and self._version_at_least(added)
+
+    def _version_at_least(self, version: str) -> bool:
+        return self._version is None or self._version >= parse_version(version)
 
     def require(self, capability: str) -> None:
         """UnsupportedOperation, before anything is sent, when this server lacks it."""

@@ -20,8 +20,10 @@ _converter = make_converter()
 
 class V2Adapter(Adapter):
     api = "v2"
+    first_release = "3.0.0"
     prefix = "/api/v2"
     major = 3
+    # From the 3.0.0 and 3.2.1 specs and the 3.x changelogs; checked on real 3.x servers.
     added_in: ClassVar[Mapping[str, str | None]] = {
         "order_by_several": "3.1.0",
         "order_by_several_with_dag_ids": None,

@@ -18,7 +18,14 @@ import attrs
 E = TypeVar("E", bound=Enum)
 
 
-class DagRunState(str, Enum):
+class _StrEnum(str, Enum):
+    """An enum whose members print as their wire value ("failed", not "DagRunState.FAILED")."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class DagRunState(_StrEnum):
     """A DagRun's state; `running` is reported by servers but cannot be set through the API."""
 
     QUEUED = "queued"
@@ -31,7 +38,7 @@ class DagRunState(str, Enum):
         return self in (DagRunState.SUCCESS, DagRunState.FAILED)
 
 
-class RunType(str, Enum):
+class RunType(_StrEnum):
     """Why a run exists; Airflow 2's `dataset_triggered` is normalized to ASSET_TRIGGERED."""
 
     MANUAL = "manual"
@@ -194,15 +201,23 @@ class ClearResult:
 
 @attrs.frozen(kw_only=True)
 class ServerInfo:
-    """What version detection learned about a server.
+    """What version detection learned about a server, and what that server can do.
 
-    `version` is None when the API generation was given explicitly (`api="v1"`) and no probe ran.
+    `version` is None when the API generation was given explicitly (`api="v1"`) and no probe
+    ran; such a server is taken to be its generation's newest.
     """
 
     base_url: str
     api: str
     version: str | None = None
     git_version: str | None = None
+    capabilities: frozenset[str] = frozenset()
+
+    def supports(self, capability: str) -> bool:
+        """Whether this server can do `capability` (a facade method name such as "clear" or
+        "set_note", a trigger argument such as "note", or a filter such as "updated_at_gte");
+        answered without a request."""
+        return capability in self.capabilities
 
     @property
     def version_info(self) -> tuple[int, ...] | None:

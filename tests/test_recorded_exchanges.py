@@ -26,9 +26,8 @@ from airflow_bridge.errors import ApiError, error_class
 from airflow_bridge.models import ServerInfo
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-RECORDED = sorted(
-    p for p in FIXTURES.glob("*/*.json") if not json.loads(p.read_text())["meta"]["derived"]
-)
+# Recorded from real servers, and derived for releases that cannot run here (2.0-2.5).
+RECORDED = sorted(FIXTURES.glob("*/*.json"))
 SERVER_ONLY = ("health", "version", "other_generation", "token_", "wait_stream")
 
 
