@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from dateutil import parser as dateutil_parser
-
 UTC = timezone.utc
 _FROMISO_TAKES_Z = sys.version_info >= (3, 11)
 
@@ -22,7 +20,9 @@ def parse_datetime(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        parsed = dateutil_parser.parse(value)
+        from dateutil import parser  # imported on first need: it costs ~10 ms at import
+
+        parsed = parser.parse(value)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)  # Airflow stores and reports UTC
     if parsed.tzinfo is not UTC:

@@ -170,11 +170,13 @@ class Client(_ClientBase):
 
     def _send(self, step: ApiRequest) -> Reply:
         request = self._request(self._http, step)
-        try:
-            response = self._http.send(request, **self._send_kwargs())
-        except httpx.TransportError as exc:
-            raise _transport_error(request, exc) from exc
-        return _reply(response)
+        for attempt in (1, 2):
+            try:
+                return _reply(self._http.send(request, **self._send_kwargs()))
+            except httpx.TransportError as exc:
+                if not _resend(request, exc, attempt):
+                    raise _transport_error(request, exc) from exc
+        raise AssertionError("the second attempt returns or raises")
 
     def _run(self, plan: plans.Plan[T]) -> T:
         """Drive a plan: send its requests, sleep its sleeps, return its result."""
@@ -255,11 +257,13 @@ class AsyncClient(_ClientBase):
 
     async def _send(self, step: ApiRequest) -> Reply:
         request = self._request(self._http, step)
-        try:
-            response = await self._http.send(request, **self._send_kwargs())
-        except httpx.TransportError as exc:
-            raise _transport_error(request, exc) from exc
-        return _reply(response)
+        for attempt in (1, 2):
+            try:
+                return _reply(await self._http.send(request, **self._send_kwargs()))
+            except httpx.TransportError as exc:
+                if not _resend(request, exc, attempt):
+                    raise _transport_error(request, exc) from exc
+        raise AssertionError("the second attempt returns or raises")
 
     async def _run(self, plan: plans.Plan[T]) -> T:
         answer: Reply | None = None
@@ -525,6 +529,17 @@ def _reply(response: httpx.Response) -> Reply:
         method=response.request.method,
         url=str(response.request.url),
     )
+
+
+def _resend(request: httpx.Request, exc: httpx.TransportError, attempt: int) -> bool:
+    """Send a GET once more when a kept-alive connection was dropped under it.
+
+    Airflow's servers close the connection after some failures (an unhandled 500 on 3.1), and
+    the next request on that pooled connection fails before any answer. Reading is safe to
+    repeat; anything that writes is not, so it surfaces as a TransportError instead.
+    """
+    dropped = isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError)
+    return attempt == 1 and dropped and request.method == "GET"
 
 
 def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:

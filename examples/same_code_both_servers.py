@@ -1,9 +1,7 @@
 """The product claim in one script: the same code, unchanged, against Airflow 2 and Airflow 3.
 
-    python examples/same_code_both_servers.py                      # the local test servers
-    python examples/same_code_both_servers.py http://host:8080 ... # any servers (admin/admin,
-                                                                    # or AIRFLOW_BRIDGE_USERNAME
-                                                                    # and AIRFLOW_BRIDGE_PASSWORD)
+Without arguments it uses the local servers of `scripts/airflow-servers up`; otherwise pass
+base URLs. Credentials: admin/admin, or AIRFLOW_BRIDGE_USERNAME and AIRFLOW_BRIDGE_PASSWORD.
 """
 
 from __future__ import annotations

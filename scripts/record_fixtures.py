@@ -164,22 +164,40 @@ class Recorder:
         auth: str = "admin",
         timeout: float = 30.0,
     ) -> httpx.Response:
-        """One request; cookies are dropped so every request authenticates on its own."""
+        """One request; cookies are dropped so every request authenticates on its own.
+
+        Sent again once on a fresh connection if a kept-alive one was dropped: Airflow 3.1's
+        server closes the connection after an unhandled 500, and the next request on it fails.
+        """
         headers, basic = self._auth_headers(auth)
-        self.client.cookies.clear()
-        return self.client.request(
-            method,
-            path,
-            params=tuple(query) or None,
-            json=body,
-            headers=headers,
-            auth=basic or httpx.USE_CLIENT_DEFAULT,
-            timeout=timeout,
-        )
+        for attempt in (1, 2):
+            self.client.cookies.clear()
+            try:
+                return self.client.request(
+                    method,
+                    path,
+                    params=tuple(query) or None,
+                    json=body,
+                    headers=headers,
+                    auth=basic or httpx.USE_CLIENT_DEFAULT,
+                    timeout=timeout,
+                )
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """An unrecorded helper request under the API prefix that must succeed; its JSON body."""
-        resp = self.send(method, self.prefix + path, **kwargs)
+        """An unrecorded helper request under the API prefix that must succeed; its JSON body.
+
+        A 404 is retried briefly: Airflow 3.0.x answers a trigger before its run is committed,
+        so a request right after it can miss the run (seen on 3.0.6).
+        """
+        for _ in range(20):
+            resp = self.send(method, self.prefix + path, **kwargs)
+            if resp.status_code != 404:
+                break
+            time.sleep(0.1)
         if not resp.is_success:
             raise RuntimeError(f"{method} {path} -> {resp.status_code}: {resp.text[:300]}")
         return resp.json() if resp.content else None
@@ -235,16 +253,24 @@ class Recorder:
         path = template.format_map(_Quoted(self.ctx))
         if not template.startswith("/"):
             path = f"{self.prefix}/{path}"
-        exchange = self.record(
-            step.name,
-            pick(step.description, self.api),
-            step.method,
-            path,
-            [(k, v) for k, v in fill(pick(step.query, self.api), self.ctx)],
-            fill(pick(step.body, self.api), self.ctx),
-            step.auth,
-            step.timeout,
-        )
+        try:
+            exchange = self.record(
+                step.name,
+                pick(step.description, self.api),
+                step.method,
+                path,
+                [(k, v) for k, v in fill(pick(step.query, self.api), self.ctx)],
+                fill(pick(step.body, self.api), self.ctx),
+                step.auth,
+                step.timeout,
+            )
+        except httpx.TransportError as exc:
+            if step.save_run:
+                raise
+            # Some releases drop the connection instead of answering (3.1.8 on a naive date
+            # filter): there is no answer to record, so the scenario is left out for them.
+            self.log(f"[{self.version}] {step.name}: no answer ({type(exc).__name__}), skipped")
+            return
         if step.save_run:
             body = exchange["response"]["body"]
             if not isinstance(body, dict) or "dag_run_id" not in body:

@@ -644,3 +644,27 @@ def test_airflow_3_invalid_jwt_403_logs_in_again_but_a_plain_403_does_not() -> N
     with pytest.raises(PermissionDenied):
         c.dag_runs.get("etl", "r1")
     assert [r.method for r in server.sent()] == ["POST", "GET", "POST", "GET", "GET"]
+
+
+def test_a_get_on_a_dropped_kept_alive_connection_is_sent_once_more() -> None:
+    attempts: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.method)
+        if len(attempts) == 1:
+            raise httpx.ReadError("Connection reset by peer", request=request)
+        return httpx.Response(200, json=v2_run())
+
+    server = v2_server({("GET", f"{V2_RUNS}/r1"): flaky})
+    assert client(server).dag_runs.get("etl", "r1").run_id == "r1"
+    assert attempts == ["GET", "GET"]
+
+
+def test_a_write_on_a_dropped_connection_is_not_repeated() -> None:
+    def dropped(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("Connection reset by peer", request=request)
+
+    server = v2_server({("POST", V2_RUNS): dropped})
+    with pytest.raises(TransportError, match="Connection reset"):
+        client(server).dag_runs.trigger("etl")
+    assert [r.method for r in server.sent()] == ["POST", "POST"]  # the login, then one trigger

@@ -1,0 +1,755 @@
+"""Airflow 3.x, `/api/v2`: a FastAPI server with JWT bearer tokens from `POST /auth/token`.
+
+Order of checks, as FastAPI resolves a route: an undecodable JSON body (422), then the
+token (401 missing or expired, 403 invalid) and permissions (403), then parameter and body
+validation (422 with pydantic's error list), then the endpoint. Errors are `{"detail": ...}`;
+`/api/v1/*` and unknown `/api/*` paths answer 404 `{"error": ...}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from airflow_bridge.testing import _jwt, _pages
+from airflow_bridge.testing._api import NO_BODY, Api, git_version, json_body
+from airflow_bridge.testing._http import (
+    Abort,
+    Call,
+    Match,
+    Request,
+    Response,
+    Route,
+    html_response,
+    json_response,
+)
+from airflow_bridge.testing._pydantic import ErrorList, Field, missing_fields_repr, validate_model
+from airflow_bridge.testing._query import RunFilter, like, order, page, run_value
+from airflow_bridge.testing._state import FAILED, FINISHED, QUEUED, SUCCESS, AssetEvent, Dag, Run
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 100  # [api] maximum_page_limit
+RUN_STATES = ("queued", "running", "success", "failed")
+RUN_TYPES = (
+    "backfill",
+    "scheduled",
+    "manual",
+    "operator_triggered",
+    "asset_triggered",
+    "asset_materialization",
+)
+RUN_ID_PATTERN = r"^[A-Za-z0-9_.~:+-]+$"
+DEFAULT_RUN_ID_PATTERN = (
+    r"^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$"
+)
+SORTABLE = {
+    "id": "id",
+    "state": "state",
+    "dag_id": "dag_id",
+    "run_id": "run_id",
+    "dag_run_id": "run_id",
+    "logical_date": "logical_date",
+    "partition_date": "partition_date",
+    "run_after": "run_after",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "updated_at": "updated_at",
+    "conf": "conf",
+    "duration": "duration",
+}
+BATCH_SORTABLE = {k: v for k, v in SORTABLE.items() if k not in ("partition_date", "duration")}
+RANGES = ("run_after", "logical_date", "start_date", "end_date", "updated_at", "duration")
+TRIGGER_BODY = {
+    "dag_run_id": Field("str"),
+    "data_interval_start": Field("aware"),
+    "data_interval_end": Field("aware"),
+    "logical_date": Field("aware", required=True),
+    "run_after": Field("datetime"),
+    "conf": Field("dict"),
+    "note": Field("str"),
+    "partition_key": Field("str"),
+}
+PATCH_BODY = {
+    "state": Field("enum", enum=(QUEUED, SUCCESS, FAILED)),
+    "note": Field("str", max_length=1000),
+}
+CLEAR_BODY = {
+    "dry_run": Field("bool", nullable=False),
+    "only_failed": Field("bool", nullable=False),
+    "only_new": Field("bool", nullable=False),
+    "run_on_latest_version": Field("bool"),
+    "note": Field("str", max_length=1000),
+}
+BATCH_BODY = {
+    "order_by": Field("str"),
+    "page_offset": Field("int", nullable=False),
+    "page_limit": Field("int", nullable=False),
+    "dag_ids": Field("str_list"),
+    "states": Field("enum_list", enum=RUN_STATES),
+    **{
+        f"{column}_{op}": Field("float" if column == "duration" else "aware")
+        for column in ("run_after", "logical_date", "start_date", "end_date", "duration")
+        for op in ("gte", "gt", "lte", "lt")
+    },
+    "conf_contains": Field("str"),
+}
+ROUTE_SINCE = {"wait": "3.1.0"}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Pydantic's datetime format: `Z` for UTC."""
+    if moment is None:
+        return None
+    text = moment.astimezone(timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def detail(status: int, message: Any) -> Abort:
+    return Abort(json_response(status, {"detail": message}))
+
+
+def invalid(errors: ErrorList) -> Abort:
+    return detail(422, errors)
+
+
+def server_error(reason: str) -> Abort:
+    """Airflow 3's answer to a database exception: details hidden behind a log id."""
+    log_id = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
+    return detail(
+        500 if reason == "Database error" else 409,
+        {
+            "reason": reason,
+            "statement": "hidden",
+            "orig_error": "hidden",
+            "message": "Serious error when handling your request. Check logs for more details - "
+            f"you will find it in api server when you look for ID {log_id}",
+        },
+    )
+
+
+class V2(Api):
+    prefix = "/api/v2"
+
+    def __init__(
+        self, *args: Any, secret: bytes, token_lifetime: float, **kwargs: Any
+    ) -> None:
+        self.secret = secret
+        self.token_lifetime = token_lifetime
+        super().__init__(*args, **kwargs)
+
+    def routes(self) -> Sequence[Route]:
+        dags = "/api/v2/dags/{dag_id}"
+        run = dags + "/dagRuns/{dag_run_id}"
+        return [
+            Route("GET", "/api/v2/version", "version", self.get_version, public=True),
+            Route("GET", "/api/v2/monitor/health", "health", self.get_health, public=True),
+            Route("POST", "/auth/token", "token", self.create_token, public=True),
+            Route("GET", "/api/v2/dags", "list_dags", self.list_dags),
+            Route("GET", dags, "get_dag", self.get_dag),
+            Route("PATCH", dags, "patch_dag", self.patch_dag, write=True),
+            Route("GET", dags + "/dagRuns", "list", self.list_runs),
+            Route("POST", dags + "/dagRuns", "trigger", self.trigger, write=True),
+            Route("POST", dags + "/dagRuns/list", "batch_list", self.batch_list),
+            Route("GET", run, "get", self.get_run),
+            Route("PATCH", run, "update", self.patch_run, write=True),
+            Route("DELETE", run, "delete", self.delete_run, write=True),
+            Route("POST", run + "/clear", "clear", self.clear, write=True),
+            Route("GET", run + "/upstreamAssetEvents", "upstream_events", self.events),
+            Route("GET", run + "/wait", "wait", self.wait),
+        ]
+
+    def has_route(self, route: Route) -> bool:
+        return self.at_least(ROUTE_SINCE.get(route.name, "3.0.0"))
+
+    # -- errors and routing --------------------------------------------------------------
+
+    def error(self, status: int, message: str) -> Response:
+        return detail(status, message).response
+
+    def no_route(self, request: Request) -> Response:
+        path = request.path
+        if request.method != "GET":  # the catch-all routes below only serve GET
+            response = detail(405, "Method Not Allowed").response
+            response.headers["allow"] = ", ".join(self.router.allowed(path) or ["GET"])
+            return response
+        if path.startswith("/api/v1/"):
+            message = (
+                "/api/v1 has been removed in Airflow 3, "
+                "please use its upgraded version /api/v2 instead."
+            )
+            return json_response(404, {"error": message})
+        if path == "/health":
+            message = "Moved in Airflow 3. Please change config to check `/api/v2/monitor/health`"
+            return json_response(404, {"error": message})
+        if path.startswith("/api/"):
+            return json_response(404, {"error": "API route not found"})
+        return html_response(200, _pages.AIRFLOW3_INDEX)
+
+    def dispatch(self, match: Match, request: Request) -> Response:
+        route = match.route
+        if route.method in ("POST", "PATCH") and route.name != "token":
+            try:
+                json_body(request)
+            except ValueError as exc:
+                error = {"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error"}
+                raise invalid([{**error, "input": {}, "ctx": {"error": str(exc)}}]) from None
+        user = None
+        if not route.public:
+            user = self._token_user(request)
+            if route.write and not self.may_write(user):
+                raise detail(403, "Forbidden")
+        return self.call(match, request, user)
+
+    def _token_user(self, request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            token = _cookie(request.headers.get("cookie", ""), "_token")
+        if not token:
+            raise detail(401, "Not authenticated")
+        now = self.store.clock.now().timestamp()
+        try:
+            claims = _jwt.verify(self.secret, token.strip(), now=now)
+        except _jwt.ExpiredToken:
+            raise detail(401, "Token Expired") from None
+        except _jwt.InvalidToken:
+            raise detail(403, "Invalid JWT token") from None
+        subject: str = claims["sub"]
+        return subject
+
+    # -- wire shapes ---------------------------------------------------------------------
+
+    def version_body(self, dag: Dag) -> dict[str, Any]:
+        return {
+            "id": dag.version_id,
+            "version_number": 1,
+            "dag_id": dag.dag_id,
+            "bundle_name": "dags-folder",
+            "bundle_version": None,
+            "created_at": iso(dag.created_at),
+            "dag_display_name": dag.dag_id,
+            "bundle_url": None,
+        }
+
+    def run_body(self, run: Run) -> dict[str, Any]:
+        interval = run.data_interval or (None, None)
+        return {
+            "dag_run_id": run.run_id,
+            "dag_id": run.dag_id,
+            "logical_date": iso(run.logical_date),
+            "queued_at": iso(run.queued_at),
+            "start_date": iso(run.start_date),
+            "end_date": iso(run.end_date),
+            "duration": run_value(run, "duration"),
+            "data_interval_start": iso(interval[0]),
+            "data_interval_end": iso(interval[1]),
+            "run_after": iso(run.run_after),
+            "last_scheduling_decision": iso(run.last_scheduling_decision),
+            "run_type": run.run_type,
+            "state": run.state,
+            "triggered_by": run.triggered_by,
+            "triggering_user_name": run.triggering_user,
+            "conf": run.conf,
+            "note": run.note,
+            "dag_versions": [self.version_body(self.store.dags[run.dag_id])],
+            "bundle_version": None,
+            "dag_display_name": run.dag_id,
+            "partition_key": None,
+            "partition_date": None,
+        }
+
+    def task_body(self, run: Run, index: int) -> dict[str, Any]:
+        ti = run.tasks[index]
+        ran = ti.start_date is not None and ti.end_date is not None
+        dag = self.store.dags[run.dag_id]
+        return {
+            "id": ti.id,
+            "task_id": ti.task_id,
+            "dag_id": run.dag_id,
+            "dag_run_id": run.run_id,
+            "map_index": -1,
+            "logical_date": iso(run.logical_date),
+            "run_after": iso(run.run_after),
+            "start_date": iso(ti.start_date),
+            "end_date": iso(ti.end_date),
+            "duration": (ti.end_date - ti.start_date).total_seconds()  # type: ignore[operator]
+            if ran
+            else None,
+            "state": ti.state,
+            "try_number": ti.try_number,
+            "max_tries": 0,
+            "task_display_name": ti.task_id,
+            "dag_display_name": run.dag_id,
+            "hostname": "",
+            "unixname": "airflow",
+            "pool": "default_pool",
+            "pool_slots": 1,
+            "queue": "default",
+            "priority_weight": ti.priority_weight,
+            "operator": "EmptyOperator",
+            "operator_name": "EmptyOperator",
+            "queued_when": None,
+            "scheduled_when": None,
+            "pid": None,
+            "executor": None,
+            "executor_config": "{}",
+            "note": None,
+            "rendered_map_index": None,
+            "rendered_fields": {},
+            "trigger": None,
+            "triggerer_job": None,
+            "dag_version": self.version_body(dag),
+        }
+
+    def event_body(self, event: AssetEvent, consumer: Run) -> dict[str, Any]:
+        created = []
+        for dag_id, run_id in event.created_runs:
+            run = self.store.run(dag_id, run_id)
+            if run is None:
+                continue
+            interval = run.data_interval or (None, None)
+            created.append(
+                {
+                    "run_id": run.run_id,
+                    "dag_id": run.dag_id,
+                    "logical_date": iso(run.logical_date),
+                    "start_date": iso(run.start_date),
+                    "end_date": iso(run.end_date),
+                    "state": run.state,
+                    "data_interval_start": iso(interval[0]),
+                    "data_interval_end": iso(interval[1]),
+                    "partition_key": None,
+                    "triggering": consumer.consumed_events[-1:] == [event.id],
+                }
+            )
+        return {
+            "id": event.id,
+            "asset_id": event.asset_id,
+            "uri": event.uri,
+            "name": event.uri,
+            "group": "asset",
+            "extra": event.extra,
+            "source_task_id": event.source_task_id,
+            "source_dag_id": event.source_dag_id,
+            "source_run_id": event.source_run_id,
+            "source_map_index": -1,
+            "created_dagruns": created,
+            "timestamp": iso(event.timestamp),
+            "partition_key": None,
+        }
+
+    def dag_body(self, dag: Dag) -> dict[str, Any]:
+        spec = dag.spec
+        return {
+            "dag_id": spec.dag_id,
+            "dag_display_name": spec.dag_id,
+            "is_paused": dag.paused,
+            "is_stale": False,
+            "last_parsed_time": iso(dag.created_at),
+            "last_parse_duration": 0.05,
+            "last_expired": None,
+            "bundle_name": "dags-folder",
+            "bundle_version": None,
+            "relative_fileloc": f"{spec.dag_id}.py",
+            "fileloc": f"/opt/airflow/dags/{spec.dag_id}.py",
+            "description": None,
+            "timetable_summary": "Asset" if spec.schedule else None,
+            "timetable_description": "Triggered by assets" if spec.schedule else "Never, external triggers only",
+            "timetable_partitioned": False,
+            "timetable_periodic": False,
+            "tags": [{"name": tag, "dag_id": spec.dag_id} for tag in sorted(spec.tags)],
+            "max_active_tasks": 16,
+            "max_active_runs": 16,
+            "max_consecutive_failed_dag_runs": 0,
+            "has_task_concurrency_limits": False,
+            "has_import_errors": False,
+            "next_dagrun_logical_date": None,
+            "next_dagrun_data_interval_start": None,
+            "next_dagrun_data_interval_end": None,
+            "next_dagrun_run_after": None,
+            "allowed_run_types": None,
+            "owners": ["airflow"],
+            "is_backfillable": False,
+            "file_token": f"fake-{spec.dag_id}",
+        }
+
+    def collection(self, runs: list[Run], total: int) -> Response:
+        return json_response(
+            200,
+            {
+                "dag_runs": [self.run_body(r) for r in runs],
+                "total_entries": total,
+                "total_entries_limit": None,
+                "next_cursor": None,
+                "previous_cursor": None,
+            },
+        )
+
+    # -- server and auth -----------------------------------------------------------------
+
+    def get_version(self, call: Call) -> Response:
+        return json_response(200, {"version": self.version, "git_version": git_version(self.version)})
+
+    def get_health(self, call: Call) -> Response:
+        beat = self.store.clock.now().isoformat()
+        return json_response(
+            200,
+            {
+                "metadatabase": {"status": "healthy"},
+                "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": beat},
+                "triggerer": {"status": None, "latest_triggerer_heartbeat": None},
+                "dag_processor": {"status": None, "latest_dag_processor_heartbeat": None},
+            },
+        )
+
+    def create_token(self, call: Call) -> Response:
+        request = call.request
+        content_type = request.headers.get("content-type", "application/json")
+        if "json" in content_type:
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                raise detail(400, "Invalid JSON body") from None
+        elif "x-www-form-urlencoded" in content_type:
+            body = dict(parse_qsl(request.body.decode()))
+        else:
+            raise detail(415, "Unsupported Media Type")
+        if not isinstance(body, dict):
+            raise detail(422, "Login body must be an object")
+        missing = [name for name in ("username", "password") if name not in body]
+        if missing:
+            raise detail(422, missing_fields_repr("LoginBody", missing, body))
+        username, password = body["username"], body["password"]
+        if not username or not password:
+            raise detail(400, "Username and password must be provided")
+        if self.users.get(username) != password:
+            raise detail(401, "Invalid credentials")
+        token = _jwt.issue(
+            self.secret,
+            subject=username,
+            role=self.roles.get(username, "admin"),
+            now=self.store.clock.now().timestamp(),
+            lifetime=self.token_lifetime,
+        )
+        return json_response(201, {"access_token": token})
+
+    # -- DAGs ----------------------------------------------------------------------------
+
+    def _dag(self, dag_id: str) -> Dag:
+        dag = self.store.dags.get(dag_id)
+        if dag is None:
+            raise detail(404, f"The Dag with ID: `{dag_id}` was not found")
+        return dag
+
+    def list_dags(self, call: Call) -> Response:
+        request = call.request
+        limit, offset = self._paging(request)
+        dags = list(self.store.dags.values())
+        paused = request.last("paused")
+        if paused is not None:
+            dags = [d for d in dags if d.paused == (paused.lower() in ("true", "1"))]
+        pattern = request.last("dag_id_pattern")
+        if pattern:
+            dags = [d for d in dags if like(pattern).fullmatch(d.dag_id)]
+        bodies = [self.dag_body(d) for d in dags[offset : offset + limit]]
+        return json_response(200, {"dags": bodies, "total_entries": len(dags)})
+
+    def get_dag(self, call: Call) -> Response:
+        return json_response(200, self.dag_body(self._dag(call.params["dag_id"])))
+
+    def patch_dag(self, call: Call) -> Response:
+        body = json_body(call.request)
+        values, errors = validate_model(
+            body,
+            {"is_paused": Field("bool", required=True, nullable=False)},
+            missing_body=body is NO_BODY,
+        )
+        if errors:
+            raise invalid(errors)
+        dag = self.store.dags.get(call.params["dag_id"])
+        if dag is None:
+            raise detail(404, f"Dag with id: {call.params['dag_id']} was not found")
+        mask = call.request.values("update_mask")
+        if mask and mask != ["is_paused"]:
+            raise detail(400, "Only `is_paused` field can be updated through the REST API")
+        self.store.set_paused(dag, values["is_paused"])
+        return json_response(200, self.dag_body(dag))
+
+    # -- listing -------------------------------------------------------------------------
+
+    def _paging(self, request: Request, errors: ErrorList | None = None) -> tuple[int, int]:
+        found: ErrorList = []
+        limit, offset = DEFAULT_PAGE, 0
+        for name in ("limit", "offset"):
+            text = request.last(name)
+            if text is None:
+                continue
+            value, problems = Field("int").check(text, ["query", name])
+            found += problems
+            if not problems:
+                limit, offset = (value, offset) if name == "limit" else (limit, value)
+        if errors is None:
+            if found:
+                raise invalid(found)
+        else:
+            errors += found
+        return min(limit, MAX_PAGE), offset
+
+    def _sort(self, values: list[str], table: Mapping[str, str]) -> list[tuple[str, bool]]:
+        if not self.at_least("3.1.0"):
+            values = values[-1:]  # 3.0 takes one order_by; the last given wins
+        if len(values) > 10:
+            raise detail(
+                400, f"Ordering with more than 10 parameters is not allowed. Provided: {values}"
+            )
+        keys = []
+        for value in values or ["id"]:
+            name = value.lstrip("-")
+            if name not in table:
+                raise detail(
+                    400,
+                    f"Ordering with '{table.get(name, name)}' is disallowed or "
+                    "the attribute does not exist on the model",
+                )
+            keys.append((table[name], value.startswith("-")))
+        if "id" not in {attr for attr, _ in keys}:
+            keys.append(("id", keys[0][1]))
+        return keys
+
+    def _naive(self, bounds: list[tuple[str, str, Any]]) -> None:
+        """A naive datetime reaches the database, which refuses it: a 500."""
+        if any(isinstance(v, datetime) and v.tzinfo is None for _, _, v in bounds):
+            raise server_error("Database error")
+
+    def list_runs(self, call: Call) -> Response:
+        request = call.request
+        errors: ErrorList = []
+        limit, offset = self._paging(request, errors)
+        selection = RunFilter(null_passes=("start_date", "end_date"))
+        for column in RANGES:
+            kind = Field("float" if column == "duration" else "datetime")
+            for op in ("gte", "gt", "lte", "lt"):
+                name = f"{column}_{op}"
+                text = request.last(name)
+                if text is None:
+                    continue
+                value, problems = kind.check(text, ["query", name])
+                errors += problems
+                if not problems:
+                    selection.bound(column, op, value)
+        if errors:
+            raise invalid(errors)
+        selection.states = self._choices(request.values("state"), RUN_STATES, "state")
+        selection.run_types = self._choices(request.values("run_type"), RUN_TYPES, "run type")
+        patterns = {"run_id_pattern": ("run_id", "3.1.0"), "dag_id_pattern": ("dag_id", "3.2.0")}
+        patterns["triggering_user_name_pattern"] = ("triggering_user", "3.1.0")
+        for param, (attr, since) in patterns.items():
+            text = request.last(param)
+            if text and self.at_least(since):
+                selection.patterns.append((attr, like(text)))
+        selection.conf_contains = request.last("conf_contains")
+        dag_id = call.params["dag_id"]
+        if dag_id != "~":
+            self._dag(dag_id)
+            selection.dag_ids = {dag_id}
+        keys = self._sort(request.values("order_by"), SORTABLE)
+        self._naive(selection.bounds)
+        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
+        return self.collection(page(runs, offset, limit), len(runs))
+
+    def _choices(
+        self, given: list[str], allowed: Sequence[str], what: str
+    ) -> set[str | None] | None:
+        if not given:
+            return None
+        if any(value not in allowed and value != "none" for value in given):
+            raise detail(422, f"Invalid value for {what}. Valid values are {', '.join(allowed)}")
+        return {None if value == "none" else value for value in given}
+
+    def batch_list(self, call: Call) -> Response:
+        if call.params["dag_id"] != "~":
+            error = {"type": "literal_error", "loc": ["path", "dag_id"], "msg": "Input should be '~'"}
+            raise invalid([{**error, "input": call.params["dag_id"], "ctx": {"expected": "'~'"}}])
+        body = json_body(call.request)
+        values, errors = validate_model(body, BATCH_BODY, missing_body=body is NO_BODY)
+        if errors:
+            raise invalid(errors)
+        selection = RunFilter(dag_ids=values.get("dag_ids"), states=values.get("states"))
+        for key, value in values.items():
+            column, _, op = key.rpartition("_")
+            if column in RANGES and value is not None:
+                selection.bound(column, op, value)
+        selection.conf_contains = values.get("conf_contains")
+        keys = self._sort([values["order_by"]] if values.get("order_by") else [], BATCH_SORTABLE)
+        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
+        limit = values.get("page_limit", 100)
+        return self.collection(page(runs, values.get("page_offset", 0), limit), len(runs))
+
+    # -- one run -------------------------------------------------------------------------
+
+    def _run(self, call: Call) -> Run:
+        run = self.run_or_none(call)
+        if run is None:
+            raise detail(
+                404,
+                f"The DagRun with dag_id: `{call.params['dag_id']}` and "
+                f"run_id: `{call.params['dag_run_id']}` was not found",
+            )
+        return run
+
+    def get_run(self, call: Call) -> Response:
+        return json_response(200, self.run_body(self._run(call)))
+
+    def delete_run(self, call: Call) -> Response:
+        run = self._run(call)
+        if run.state not in (QUEUED, SUCCESS, FAILED):
+            raise detail(
+                409,
+                f"The DagRun with dag_id: `{run.dag_id}` and run_id: `{run.run_id}` "
+                f"cannot be deleted in {run.state} state",
+            )
+        self.store.delete(run)
+        return Response(204, {"content-type": "application/json"})
+
+    def trigger(self, call: Call) -> Response:
+        body = json_body(call.request)
+        values, errors = validate_model(body, TRIGGER_BODY, missing_body=body is NO_BODY)
+        if not errors and (values.get("data_interval_start") is None) != (
+            values.get("data_interval_end") is None
+        ):
+            message = (
+                "Value error, Either both data_interval_start and data_interval_end "
+                "must be provided or both must be None"
+            )
+            error = {"type": "value_error", "loc": ["body"], "msg": message, "input": body}
+            errors.append({**error, "ctx": {"error": {}}})
+        if errors:
+            raise invalid(errors)
+        dag_id = call.params["dag_id"]
+        self._trigger_dag(dag_id)
+        now = self.store.clock.now()
+        run_after: datetime = values.get("run_after") or now
+        if run_after.tzinfo is None:
+            run_after = run_after.replace(tzinfo=timezone.utc)
+        logical: datetime | None = values["logical_date"]
+        interval = None
+        if logical is not None:
+            start, end = values.get("data_interval_start"), values.get("data_interval_end")
+            interval = (start, end) if start and end else (logical, logical)
+        run_id = values.get("dag_run_id") or f"manual__{run_after.isoformat()}"
+        if not re.match(RUN_ID_PATTERN, run_id) and not re.match(DEFAULT_RUN_ID_PATTERN, run_id):
+            raise detail(
+                400,
+                f"The run_id provided '{run_id}' does not match regex pattern "
+                f"'{RUN_ID_PATTERN}' or '{DEFAULT_RUN_ID_PATTERN}'",
+            )
+        taken = self.store.run(dag_id, run_id) is not None or any(
+            r.dag_id == dag_id and logical is not None and r.logical_date == logical
+            for r in self.store.all_runs()
+        )
+        if taken:
+            raise server_error("Unique constraint violation")
+        run = self.store.create_run(
+            dag_id,
+            run_id,
+            logical_date=logical,
+            data_interval=interval,
+            run_after=run_after,
+            conf=values.get("conf") or {},
+            note=values.get("note") or None,
+            user=call.user,
+            triggered_by="ui" if call.request.headers.get("referer") else "rest_api",
+        )
+        return json_response(200, self.run_body(run))
+
+    def _trigger_dag(self, dag_id: str) -> None:
+        if dag_id not in self.store.dags:
+            raise detail(404, f"Dag with dag_id: '{dag_id}' not found")
+
+    def patch_run(self, call: Call) -> Response:
+        body = json_body(call.request)
+        values, errors = validate_model(body, PATCH_BODY, missing_body=body is NO_BODY)
+        if errors:
+            raise invalid(errors)
+        run = self._run(call)
+        fields = set(values)
+        mask = call.request.values("update_mask")
+        if mask:
+            fields &= set(mask)  # a comma-joined mask names no field: nothing changes
+        if "note" in fields:
+            self.store.set_note(run, values["note"])
+        if "state" in fields and values["state"] is not None:
+            self.store.mark(run, values["state"])
+        return json_response(200, self.run_body(run))
+
+    def clear(self, call: Call) -> Response:
+        body = json_body(call.request)
+        values, errors = validate_model(body, CLEAR_BODY, missing_body=body is NO_BODY)
+        if not errors and values.get("only_new") and values.get("only_failed"):
+            message = "Value error, only_new and only_failed are mutually exclusive"
+            error = {"type": "value_error", "loc": ["body"], "msg": message, "input": body}
+            errors.append({**error, "ctx": {"error": {}}})
+        if errors:
+            raise invalid(errors)
+        run = self._run(call)
+        if values.get("dry_run", True):
+            picked = [
+                i
+                for i, ti in enumerate(run.tasks)
+                if not values.get("only_new")
+                and (not values.get("only_failed") or ti.state in (FAILED, "upstream_failed"))
+            ]
+            tasks = [self.task_body(run, i) for i in picked]
+            return json_response(200, {"task_instances": tasks, "total_entries": len(tasks)})
+        self.store.clear(run)
+        if values.get("note"):
+            self.store.set_note(run, values["note"])
+        return json_response(200, self.run_body(run))
+
+    def events(self, call: Call) -> Response:
+        run = self._run(call)
+        bodies = [self.event_body(self.store.event(i), run) for i in run.consumed_events]
+        return json_response(200, {"asset_events": bodies, "total_entries": len(bodies)})
+
+    def wait(self, call: Call) -> Response:
+        text = call.request.last("interval")
+        if text is None:
+            error = {"type": "missing", "loc": ["query", "interval"], "msg": "Field required"}
+            raise invalid([{**error, "input": None}])
+        interval, errors = Field("float", gt=0.0).check(text, ["query", "interval"])
+        if errors:
+            raise invalid(errors)
+        run = self._run(call)
+        return Response(200, {}, stream=self._states(run, interval))
+
+    def _states(self, run: Run, interval: float) -> Iterator[bytes]:
+        """NDJSON lines of the run's state until it finishes; the scheduler beats between."""
+        store = self.store
+        while True:
+            with store.lock:
+                current = store.run(run.dag_id, run.run_id)
+                state = current.state if current else run.state
+            yield json.dumps({"state": state}).encode() + b"\n"
+            if state in FINISHED or current is None:
+                return
+            store.clock.sleep(interval)
+            with store.lock:
+                store.heartbeat()
+
+
+def _cookie(header: str, name: str) -> str:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+def phrase(status: int) -> str:
+    return HTTPStatus(status).phrase
