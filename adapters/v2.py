@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from airflow_bridge.models import DATE_FILTERS, AssetEvent, DagRun
+from airflow_bridge.models import DATE_FILTERS, ORDER_FIELDS, AssetEvent, DagRun
 
 from ._base import Adapter
 from ._converter import make_converter
@@ -34,21 +34,7 @@ class V2Adapter(Adapter):
     batch_dates: ClassVar[Mapping[str, str]] = {
         k: v for k, v in list_dates.items() if not k.startswith("updated_at")
     }
-    order_fields: ClassVar[Mapping[str, str]] = {
-        name: name
-        for name in (
-            "id",
-            "state",
-            "dag_id",
-            "run_id",
-            "logical_date",
-            "run_after",
-            "start_date",
-            "end_date",
-            "updated_at",
-            "conf",
-        )
-    }
+    order_fields: ClassVar[Mapping[str, str]] = {name: name for name in ORDER_FIELDS}
     events_path = "upstreamAssetEvents"
     events_key = "asset_events"
     run_model = WireModel(
