@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import attrs
 
-from airflow_bridge.errors import InvalidResponse, UnsupportedOperation
+from airflow_bridge.errors import ApiError, InvalidResponse, UnsupportedOperation, error_class
 from airflow_bridge.models import (
     DATE_FILTERS,
     ORDER_FIELDS,
@@ -147,12 +147,20 @@ class Adapter(ABC):
         """The token login to exchange credentials for; None means send them as HTTP Basic."""
         return None
 
+    def check(self, reply: Reply) -> Reply:
+        """The reply if it is a success, else its typed ApiError (see `error_class`)."""
+        return check(reply, self.error_class)
+
+    def error_class(self, reply: Reply) -> type[ApiError]:
+        """The ApiError subclass for a failed reply; by status unless a generation says more."""
+        return error_class(reply.status)
+
     def token_rejected(self, reply: Reply) -> bool:
         """Whether a reply means "your token is no good": log in again and retry once."""
         return reply.status == 401
 
     def parse_token(self, reply: Reply) -> str:
-        body = check(reply).json()
+        body = self.check(reply).json()
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str):
             raise InvalidResponse(
@@ -163,8 +171,12 @@ class Adapter(ABC):
     # -- requests ------------------------------------------------------------------------
 
     def path(self, *segments: str) -> str:
-        """Percent-encode each segment, so `/`, `..`, `:` or `+` in an id stay inside it."""
-        return self.prefix + "".join("/" + quote(segment, safe="") for segment in segments)
+        """Percent-encode each segment, so `/`, `:` or `+` in an id stay inside it.
+
+        A segment of only dots is encoded too (`..` -> `%2E%2E`): URL normalization would
+        otherwise remove it and send e.g. `get("dag", "..")` to the DAG's own endpoint.
+        """
+        return self.prefix + "".join("/" + _segment(segment) for segment in segments)
 
     def run_path(self, dag_id: str, run_id: str, *rest: str) -> str:
         return self.path("dags", dag_id, "dagRuns", run_id, *rest)
@@ -314,11 +326,11 @@ class Adapter(ABC):
     # -- replies -------------------------------------------------------------------------
 
     def parse_run(self, reply: Reply) -> DagRun:
-        body = check(reply).json()
+        body = self.check(reply).json()
         return self._structure(reply, lambda: self._run(body))
 
     def parse_page(self, reply: Reply) -> Page:
-        body = check(reply).json()
+        body = self.check(reply).json()
 
         def page() -> Page:
             runs = tuple(self._run(raw) for raw in body["dag_runs"])
@@ -329,7 +341,7 @@ class Adapter(ABC):
     def parse_clear(self, reply: Reply, *, dry_run: bool) -> ClearResult:
         if not dry_run:
             return ClearResult(dry_run=False, dag_run=self.parse_run(reply))
-        body = check(reply).json()
+        body = self.check(reply).json()
 
         def cleared() -> ClearResult:
             return ClearResult(
@@ -340,13 +352,13 @@ class Adapter(ABC):
         return self._structure(reply, cleared)
 
     def parse_events(self, reply: Reply) -> list[AssetEvent]:
-        body = check(reply).json()
+        body = self.check(reply).json()
         return self._structure(
             reply, lambda: [self.event_model(raw) for raw in body[self.events_key]]
         )
 
     def parse_empty(self, reply: Reply) -> None:
-        check(reply)
+        self.check(reply)
 
     def _run(self, raw: dict[str, Any]) -> DagRun:
         return self.run_model(raw, api=self.api, server=self.server.base_url)
@@ -363,6 +375,13 @@ class Adapter(ABC):
                 url=reply.url,
                 body=reply.text(),
             ) from exc
+
+
+def _segment(value: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"a dag_id or run_id must be a non-empty string, not {value!r}")
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if encoded.strip(".") == "" else encoded
 
 
 def _interval(value: tuple[datetime, datetime]) -> tuple[datetime, datetime]:

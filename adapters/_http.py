@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from airflow_bridge.errors import InvalidResponse, error_class
+from airflow_bridge.errors import ApiError, InvalidResponse, error_class
 
 Params = tuple[tuple[str, str], ...]
 
@@ -59,12 +59,16 @@ class Reply:
         return self.content.decode("utf-8", errors="replace")
 
 
-def check(reply: Reply) -> Reply:
-    """Raise the typed ApiError for a non-2xx reply; return the reply otherwise."""
+def check(reply: Reply, classify: Callable[[Reply], type[ApiError]] | None = None) -> Reply:
+    """Raise the typed ApiError for a non-2xx reply; return the reply otherwise.
+
+    `classify` picks the error class when the status alone does not tell (an adapter's say).
+    """
     if reply.ok:
         return reply
     body = json_or_text(reply)
-    raise error_class(reply.status)(
+    chosen = classify(reply) if classify else error_class(reply.status)
+    raise chosen(
         error_message(body) or f"HTTP {reply.status}",
         status=reply.status,
         method=reply.method,

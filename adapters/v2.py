@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from airflow_bridge.errors import ApiError, AuthenticationError
 from airflow_bridge.models import DATE_FILTERS, ORDER_FIELDS, AssetEvent, DagRun
 
 from ._base import Adapter
@@ -61,6 +62,12 @@ class V2Adapter(Adapter):
         if reply.status == 403:
             return error_message(_json_or_text(reply)) == "Invalid JWT token"
         return super().token_rejected(reply)
+
+    def error_class(self, reply: Reply) -> type[ApiError]:
+        # A token this server cannot verify is a credentials problem, though it answers 403.
+        if reply.status == 403 and self.token_rejected(reply):
+            return AuthenticationError
+        return super().error_class(reply)
 
     def _put_logical_date(self, body: dict[str, Any], logical_date: datetime | None) -> None:
         # v2 requires the key (omitting it is a 422) but accepts null: "server chooses".

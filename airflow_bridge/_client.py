@@ -297,6 +297,7 @@ class DagRuns:
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> DagRun:
         """Start a run. Without logical_date the server picks one (or none, on Airflow 3)."""
+        _check_trigger_dates(logical_date, data_interval)
         a = self._client._adapter()
         request = a.trigger(
             dag_id,
@@ -410,6 +411,7 @@ class AsyncDagRuns:
         note: str | None = None,
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> DagRun:
+        _check_trigger_dates(logical_date, data_interval)
         a = await self._client._adapter()
         request = a.trigger(
             dag_id,
@@ -500,6 +502,15 @@ class AsyncDagRuns:
         a = await self._client._adapter()
         plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
         return await self._client._run(plan)
+
+
+def _check_trigger_dates(
+    logical_date: datetime | None, data_interval: tuple[datetime, datetime] | None
+) -> None:
+    start, end = data_interval if isinstance(data_interval, tuple) else (None, None)
+    plans.check_dates(
+        {"logical_date": logical_date, "data_interval start": start, "data_interval end": end}
+    )
 
 
 def _split_base_url(url: str) -> tuple[str, str | None, str | None]:

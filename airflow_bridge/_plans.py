@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply
+from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
 from airflow_bridge.errors import VersionDetectionError, WaitTimeout
 from airflow_bridge.models import DATE_FILTERS, DagRun, DagRunState, Page, RunQuery, RunType
 
@@ -74,9 +74,9 @@ def update(
     adapter: Adapter, dag_id: str, run_id: str, *, state: str | None, note: str | None
 ) -> Plan[DagRun]:
     """Set state and/or note: one request on some generations, several on others."""
-    requests = adapter.update(dag_id, run_id, state=state, note=note)
-    if not requests:
+    if state is None and note is None:
         raise ValueError("update() needs state=, note= or both")
+    requests = adapter.update(dag_id, run_id, state=state, note=note)
     run: DagRun | None = None
     for request in requests:
         run = adapter.parse_run(_reply((yield request)))
@@ -202,6 +202,7 @@ def make_query(dag_id: str, filters: RunFilters) -> RunQuery:
         dag_ids = (dag_ids,) if isinstance(dag_ids, str) else tuple(dag_ids)
     order_by = filters.get("order_by")
     loose: Mapping[str, Any] = filters  # the date filters, looked up by computed names
+    check_dates({name: loose.get(name) for name in DATE_FILTERS})
     return RunQuery(
         dag_id=dag_id,
         dag_ids=dag_ids,
@@ -212,6 +213,13 @@ def make_query(dag_id: str, filters: RunFilters) -> RunQuery:
         run_id_pattern=filters.get("run_id_pattern"),
         dag_id_pattern=filters.get("dag_id_pattern"),
     )
+
+
+def check_dates(dates: Mapping[str, datetime | None]) -> None:
+    """Refuse naive datetimes up front, before even the version probe is sent."""
+    for name, value in dates.items():
+        if value is not None:
+            format_datetime(name, value)
 
 
 def _values(items: Iterable[Enum | str] | Enum | str | None) -> tuple[str, ...]:

@@ -241,14 +241,56 @@ def test_trigger_sends_aware_dates_as_iso_8601() -> None:
     }
 
 
-def test_naive_datetimes_are_refused_before_any_request() -> None:
+def test_naive_datetimes_are_refused_before_any_request_even_the_probe() -> None:
     server = v2_server({})
     c = client(server)
     with pytest.raises(ValueError, match="logical_date"):
         c.dag_runs.trigger("etl", logical_date=datetime(2024, 1, 1))
+    with pytest.raises(ValueError, match="data_interval end"):
+        c.dag_runs.trigger(
+            "etl", data_interval=(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2))
+        )
     with pytest.raises(ValueError, match="start_date_gte"):
         c.dag_runs.list("etl", start_date_gte=datetime(2024, 1, 1))
+    with pytest.raises(ValueError, match="end_date_lte"):
+        c.dag_runs.iter("etl", end_date_lte=datetime(2024, 1, 1))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "run_id", "path"),
+    [
+        ("etl", "..", f"{V2_RUNS}/%2E%2E"),
+        ("etl", ".", f"{V2_RUNS}/%2E"),
+        ("..", "dags", "/api/v2/dags/%2E%2E/dagRuns/dags"),
+        ("etl", "a/../..", f"{V2_RUNS}/a%2F..%2F.."),
+    ],
+)
+def test_dot_segment_ids_stay_in_their_segment(dag_id: str, run_id: str, path: str) -> None:
+    server = v2_server({})
+    with pytest.raises(NotFound):
+        client(server).dag_runs.delete(dag_id, run_id)
+    assert [r.url.raw_path.decode() for r in server.sent("DELETE")] == [path]
+
+
+def test_empty_ids_are_refused() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        client(v2_server({})).dag_runs.get("etl", "")
+
+
+def test_update_with_nothing_to_change_is_refused_before_sending() -> None:
+    server = v2_server({})
+    with pytest.raises(ValueError, match="needs state=, note= or both"):
+        client(server).dag_runs.update("etl", "r1")
     assert server.sent() == []
+
+
+def test_a_token_airflow_3_cannot_verify_is_an_authentication_error() -> None:
+    server = v2_server({("GET", f"{V2_RUNS}/r1"): (403, {"detail": "Invalid JWT token"})})
+    with pytest.raises(AuthenticationError, match="Invalid JWT token"):
+        Client("http://airflow:8080", token="not-a-jwt", transport=server.transport()).dag_runs.get(
+            "etl", "r1"
+        )
 
 
 def test_ids_are_percent_encoded_so_they_cannot_leave_their_path_segment() -> None:

@@ -1,15 +1,15 @@
 """`airflow-bridge`: the command line for one Airflow server or a mixed fleet (needs `[cli]`).
 
-Commands live in their own modules and register on the `cli` group as they are imported;
+Commands live in their own modules and register on the `cli` group when imported (here);
 `main()` is the console script's entry point.
 """
 
-from airflow_bridge.cli import _runs
-from airflow_bridge.cli._app import cli
+from airflow_bridge.cli._app import cli, probe
+from airflow_bridge.cli._demo import demo
+from airflow_bridge.cli._fake_server import fake_server
+from airflow_bridge.cli._runs import runs
 
-__all__ = ["cli", "main"]
-
-assert _runs  # imported for its commands
+__all__ = ["cli", "demo", "fake_server", "main", "probe", "runs"]
 
 
 def main() -> None:

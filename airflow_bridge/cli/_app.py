@@ -177,6 +177,11 @@ else ~/.config/airflow-bridge/fleet.toml. A fleet file:
   tags = ["eu"]
 
 \b
+Output: -o table for people; -o json (an array), ndjson (one object a line) or csv (a header
+row, nested values as JSON) for scripts: one object per run with every DagRun field, ISO 8601
+dates, and "server", the fleet member's name. Data goes to stdout, errors to stderr.
+
+\b
 Exit codes: 0 every server succeeded; 3 some servers failed (their errors are listed after
 the results); 1 every server failed, or a confirmation was declined; 2 the command was wrong.
 

@@ -1,7 +1,8 @@
 """One fleet member: a named client driven from the fleet's event loop.
 
 A member wraps an `AsyncClient` (native) or a sync `Client` (its calls run in worker threads,
-so a fleet built from plain `Client`s still fans out). Each fleet operation is a `Call`: the
+so a fleet built from plain `Client`s still fans out; a thread past its server's deadline is
+abandoned, not waited for, and ends at its client's own HTTP timeout). Each fleet operation is a `Call`: the
 same request written once for `AsyncDagRuns` and once for `DagRuns`, which keeps both kinds
 of member fully typed without a second copy of the facade's signatures.
 """
@@ -80,13 +81,17 @@ class Member:
     async def run(self, call: Call[T], threads: anyio.CapacityLimiter) -> T:
         if isinstance(self.client, AsyncClient):
             return await call.on_async(self.client.dag_runs)
-        return await anyio.to_thread.run_sync(call.on_sync, self.client.dag_runs, limiter=threads)
+        return await anyio.to_thread.run_sync(
+            call.on_sync, self.client.dag_runs, limiter=threads, abandon_on_cancel=True
+        )
 
     async def info(self, threads: anyio.CapacityLimiter) -> ServerInfo:
         """The server's version and API generation (detected on first use, then cached)."""
         if isinstance(self.client, AsyncClient):
             return await self.client.server_info()
-        return await anyio.to_thread.run_sync(self.client.server_info, limiter=threads)
+        return await anyio.to_thread.run_sync(
+            self.client.server_info, limiter=threads, abandon_on_cancel=True
+        )
 
     def pages(
         self,
@@ -114,7 +119,7 @@ class Member:
 
         async def next_sync() -> list[DagRun]:
             return await anyio.to_thread.run_sync(
-                lambda: list(islice(it, page_size)), limiter=threads
+                lambda: list(islice(it, page_size)), limiter=threads, abandon_on_cancel=True
             )
 
         return next_sync

@@ -66,11 +66,10 @@ class FakeAirflow:
         major = self.version.split(".")[0]
         if major not in LATEST or not all(p.isdigit() for p in self.version.split(".")):
             raise ValueError(f"version must be an Airflow 2.x or 3.x release, not {version!r}")
-        if auto is not None and auto < 1:
-            raise ValueError("auto must be None or a number of requests >= 1")
         self.clock = clock or Clock()
         specs = BRIDGE_DAGS if dags is None else [_spec(d) for d in dags]
-        self.store = Store(specs, clock=self.clock, major=int(major), auto=auto)
+        self.store = Store(specs, clock=self.clock, major=int(major), auto=None)
+        self.auto = auto
         self.faults = Faults()
         self.requests: list[Request] = []
         options: dict[str, Any] = {
@@ -91,10 +90,21 @@ class FakeAirflow:
 
     @property
     def api(self) -> str:
-        """"v1" or "v2": the API generation this fake speaks."""
+        """ "v1" or "v2": the API generation this fake speaks."""
         return "v1" if self.version.startswith("2.") else "v2"
 
     # -- the test's controls -----------------------------------------------------------------
+
+    @property
+    def auto(self) -> int | None:
+        """Requests per automatic scheduler step (None: runs move only when told)."""
+        return self.store.auto
+
+    @auto.setter
+    def auto(self, requests: int | None) -> None:
+        if requests is not None and requests < 1:
+            raise ValueError("auto must be None or a number of requests >= 1")
+        self.store.auto = requests
 
     def advance(self, run_id: str, to: str = "success", *, dag_id: str | None = None) -> None:
         """Let the scheduler move a run: to "running", or finish it ("success"/"failed").

@@ -74,7 +74,9 @@ class Field:
             if isinstance(value, str) and value in self.enum:
                 return value, []
             expected = choices(self.enum)
-            return value, [entry("enum", loc, f"Input should be {expected}", value, expected=expected)]
+            return value, [
+                entry("enum", loc, f"Input should be {expected}", value, expected=expected)
+            ]
         if not isinstance(value, list):
             return value, [entry("list_type", loc, "Input should be a valid list", value)]
         item = Field("enum" if kind == "enum_list" else "str", enum=self.enum, nullable=False)

@@ -14,9 +14,7 @@ from typing import Any
 
 from airflow_bridge.testing._state import Run
 
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "gte": lambda a, b: a >= b,
     "gt": lambda a, b: a > b,
@@ -69,7 +67,7 @@ def like(pattern: str) -> re.Pattern[str]:
 class RunFilter:
     dag_ids: Collection[str] | None = None
     states: Collection[str | None] | None = None
-    run_types: Collection[str] | None = None
+    run_types: Collection[str | None] | None = None
     bounds: list[tuple[str, str, Any]] = field(default_factory=list)  # (attr, op, value)
     null_passes: Collection[str] = ()  # attrs whose NULL satisfies a lower bound
     patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
@@ -110,8 +108,12 @@ def order(runs: Sequence[Run], keys: Sequence[tuple[str, bool]]) -> list[Run]:
     (as on SQLite, the real test servers' database); ties keep insertion order."""
     result = sorted(runs, key=lambda run: run.pk)
     for attr, descending in reversed(keys):
-        result.sort(key=lambda run, a=attr: _sortable(run_value(run, a)), reverse=descending)
+        result.sort(key=_sort_key(attr), reverse=descending)
     return result
+
+
+def _sort_key(attr: str) -> Callable[[Run], tuple[int, Any]]:
+    return lambda run: _sortable(run_value(run, attr))
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

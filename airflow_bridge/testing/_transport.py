@@ -7,7 +7,7 @@ a server that hangs up is RemoteProtocolError, latency past the read timeout is 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING
 
 import anyio
@@ -80,13 +80,17 @@ def sync_handler(fake: FakeAirflow) -> Callable[[httpx.Request], httpx.Response]
         _raise_for(request, outcome, timed_out)
         response = fake.respond(ours, outcome)
         if response.stream is not None:
-            return httpx.Response(response.status, headers=_headers(response), content=response.stream)
+            return httpx.Response(
+                response.status, headers=_headers(response), content=response.stream
+            )
         return httpx.Response(response.status, headers=_headers(response), content=response.body)
 
     return handle
 
 
-def async_handler(fake: FakeAirflow) -> Callable[[httpx.Request], Awaitable[httpx.Response]]:
+def async_handler(
+    fake: FakeAirflow,
+) -> Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]:
     async def handle(request: httpx.Request) -> httpx.Response:
         ours = to_request(request)
         outcome = fake.plan(ours)

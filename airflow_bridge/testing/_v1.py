@@ -73,6 +73,7 @@ class Prop:
 
     def problem(self, value: Any) -> str | None:
         """jsonschema's message for a value this property refuses, else None."""
+        checked: Any = value
         if value is None:
             return None if self.nullable else f"None is not of type '{self.type}'"
         expected = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
@@ -82,9 +83,9 @@ class Prop:
             return f"{value!r} is not of type '{self.type}'"
         if self.enum is not None and value not in self.enum:
             return f"{value!r} is not one of {list(self.enum)!r}"
-        if self.minimum is not None and value < self.minimum:
+        if self.minimum is not None and checked < self.minimum:
             return f"{value!r} is less than the minimum of {self.minimum}"
-        if self.format == "date-time" and not RFC3339.match(value):
+        if self.format == "date-time" and not RFC3339.match(checked):
             return f"{value!r} is not a 'date-time'"
         if self.read_only:
             return "Property is read-only"
@@ -97,7 +98,11 @@ READ_ONLY = Prop("string", nullable=True, read_only=True)
 RUN_LIST_QUERY = {
     "limit": Prop("integer"),
     "offset": Prop("integer", minimum=0),
-    **{f"{f}_{b}": DATE for f in ("execution_date", "start_date", "end_date") for b in ("gte", "lte")},
+    **{
+        f"{f}_{b}": DATE
+        for f in ("execution_date", "start_date", "end_date")
+        for b in ("gte", "lte")
+    },
     "updated_at_gte": Prop("string", format="date-time", since="2.6.0"),
     "updated_at_lte": Prop("string", format="date-time", since="2.6.0"),
     "state": Prop("array", since="2.3.0"),
@@ -143,7 +148,11 @@ BATCH_BODY = {
     "page_limit": Prop("integer", minimum=1),
     "dag_ids": Prop("array"),
     "states": Prop("array"),
-    **{f"{f}_{b}": DATE for f in ("execution_date", "start_date", "end_date") for b in ("gte", "lte")},
+    **{
+        f"{f}_{b}": DATE
+        for f in ("execution_date", "start_date", "end_date")
+        for b in ("gte", "lte")
+    },
 }
 SORTABLE = {
     "id": "id",
@@ -245,7 +254,9 @@ class V1(Api):
         return self.call(match, request, user)
 
     def _body_props(self, operation: str) -> Mapping[str, Prop]:
-        states = ("success", "failed", "queued") if self.at_least("2.5.0") else ("success", "failed")
+        states = (
+            ("success", "failed", "queued") if self.at_least("2.5.0") else ("success", "failed")
+        )
         return {
             "trigger": TRIGGER_BODY,
             "batch_list": BATCH_BODY,
@@ -478,10 +489,10 @@ class V1(Api):
             )
         return [(SORTABLE[name], order_by.startswith("-"))]
 
-    def _collection(
-        self, runs: list[Run], total: int, fields: list[str] | None = None
-    ) -> Response:
-        bodies = [self._fields(self.run_body(r), fields or [], "DAGRunCollectionSchema") for r in runs]
+    def _collection(self, runs: list[Run], total: int, fields: list[str] | None = None) -> Response:
+        bodies = [
+            self._fields(self.run_body(r), fields or [], "DAGRunCollectionSchema") for r in runs
+        ]
         return self.ok({"dag_runs": bodies, "total_entries": total})
 
     def _date_bounds(self, selection: RunFilter, values: Mapping[str, str | None]) -> None:
@@ -520,7 +531,9 @@ class V1(Api):
         selection = RunFilter(dag_ids=set(data["dag_ids"]) if data.get("dag_ids") else None)
         if data.get("states"):
             selection.states = set(data["states"])
-        self._date_bounds(selection, {k: data.get(k) for k in BATCH_BODY if k.endswith(("_gte", "_lte"))})
+        self._date_bounds(
+            selection, {k: data.get(k) for k in BATCH_BODY if k.endswith(("_gte", "_lte"))}
+        )
         keys = self._order(data.get("order_by") or "id")
         runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
         limit = data.get("page_limit", 100)
@@ -541,7 +554,9 @@ class V1(Api):
         )
 
     def _not_in_dag(self, call: Call, gap: str = " ") -> str:
-        return f"Dag Run id {call.params['dag_run_id']} not found in dag{gap}{call.params['dag_id']}"
+        return (
+            f"Dag Run id {call.params['dag_run_id']} not found in dag{gap}{call.params['dag_id']}"
+        )
 
     def get_run(self, call: Call) -> Response:
         run = self._run(call, "DAGRun not found", self._missing(call))
@@ -575,7 +590,7 @@ class V1(Api):
             text = data.get(date_key)
             if not isinstance(text, str):
                 raise self.bad_request(
-                    f"{text!r} is not an instance of 'str'", title="Incorrect datetime argument"
+                    f"'{text}' is not an instance of 'str'", title="Incorrect datetime argument"
                 )
             moment = parse_datetime(text)
             if moment is None:

@@ -137,9 +137,7 @@ def server_error(reason: str) -> Abort:
 class V2(Api):
     prefix = "/api/v2"
 
-    def __init__(
-        self, *args: Any, secret: bytes, token_lifetime: float, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, secret: bytes, token_lifetime: float, **kwargs: Any) -> None:
         self.secret = secret
         self.token_lifetime = token_lifetime
         super().__init__(*args, **kwargs)
@@ -360,7 +358,9 @@ class V2(Api):
             "fileloc": f"/opt/airflow/dags/{spec.dag_id}.py",
             "description": None,
             "timetable_summary": "Asset" if spec.schedule else None,
-            "timetable_description": "Triggered by assets" if spec.schedule else "Never, external triggers only",
+            "timetable_description": "Triggered by assets"
+            if spec.schedule
+            else "Never, external triggers only",
             "timetable_partitioned": False,
             "timetable_periodic": False,
             "tags": [{"name": tag, "dag_id": spec.dag_id} for tag in sorted(spec.tags)],
@@ -394,7 +394,9 @@ class V2(Api):
     # -- server and auth -----------------------------------------------------------------
 
     def get_version(self, call: Call) -> Response:
-        return json_response(200, {"version": self.version, "git_version": git_version(self.version)})
+        return json_response(
+            200, {"version": self.version, "git_version": git_version(self.version)}
+        )
 
     def get_health(self, call: Call) -> Response:
         beat = self.store.clock.now().isoformat()
@@ -574,7 +576,11 @@ class V2(Api):
 
     def batch_list(self, call: Call) -> Response:
         if call.params["dag_id"] != "~":
-            error = {"type": "literal_error", "loc": ["path", "dag_id"], "msg": "Input should be '~'"}
+            error = {
+                "type": "literal_error",
+                "loc": ["path", "dag_id"],
+                "msg": "Input should be '~'",
+            }
             raise invalid([{**error, "input": call.params["dag_id"], "ctx": {"expected": "'~'"}}])
         body = json_body(call.request)
         values, errors = validate_model(body, BATCH_BODY, missing_body=body is NO_BODY)
