@@ -2,9 +2,11 @@
 
 A member wraps an `AsyncClient` (native) or a sync `Client` (its calls run in worker threads,
 so a fleet built from plain `Client`s still fans out; a thread past its server's deadline is
-abandoned, not waited for, and ends at its client's own HTTP timeout). Each fleet operation is a `Call`: the
-same request written once for `AsyncDagRuns` and once for `DagRuns`, which keeps both kinds
-of member fully typed without a second copy of the facade's signatures.
+abandoned, not waited for, and ends at its client's own HTTP timeout).
+
+Each fleet operation is a `Call`: the same request written once for `AsyncDagRuns` and once
+for `DagRuns`, which keeps both kinds of member fully typed without a second copy of the
+facade's signatures.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from airflow_bridge.testing._state import Run, Store
 
 Version = tuple[int, ...]
 READ_ONLY_ROLES = frozenset({"viewer"})
-_NO_BODY = object()
+NO_BODY = object()  # json_body() of an empty request
 
 
 def parse_version(text: str) -> Version:
@@ -116,8 +116,5 @@ class Api(ABC):
 def json_body(request: Request) -> Any:
     """The decoded JSON body; `NO_BODY` when empty; ValueError when not JSON."""
     if not request.body.strip():
-        return _NO_BODY
+        return NO_BODY
     return json.loads(request.body)
-
-
-NO_BODY = _NO_BODY

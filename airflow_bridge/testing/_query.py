@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from airflow_bridge.testing._state import Run
@@ -35,10 +35,6 @@ def parse_datetime(text: str) -> datetime | None:
         return None
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
-
-
 def run_value(run: Run, attr: str) -> Any:
     """A run's column as the database would compare it."""
     if attr == "id":
@@ -53,6 +49,8 @@ def run_value(run: Run, attr: str) -> Any:
         return (run.end_date - run.start_date).total_seconds()
     if attr == "conf":
         return repr(run.conf)
+    if attr == "partition_date":  # the fake's DAGs are not partitioned
+        return None
     value: Any = getattr(run, attr)
     return value
 

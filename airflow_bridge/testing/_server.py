@@ -85,7 +85,10 @@ class FakeServer:
         self.host = host
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"fake-airflow-{self.port}", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},  # how long close() may wait for the loop
+            name=f"fake-airflow-{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
@@ -95,14 +98,16 @@ class FakeServer:
         return f"http://{host}:{self.port}"
 
     def close(self) -> None:
-        self._httpd.shutdown()
+        """Stop serving; safe to call more than once, from any thread."""
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+            self._thread.join()
         self._httpd.server_close()
-        self._thread.join()
 
-    def wait(self) -> None:
-        """Block until the server is closed (from another thread) or Ctrl-C."""
-        while self._thread.is_alive():
-            self._thread.join(0.5)
+    def wait(self, stop: threading.Event | None = None) -> None:
+        """Block until the server is closed (from another thread), `stop` is set, or Ctrl-C."""
+        while self._thread.is_alive() and not (stop and stop.is_set()):
+            self._thread.join(0.05)
 
     def __enter__(self) -> FakeServer:
         return self
@@ -122,11 +127,12 @@ def serve_forever(
     host: str = "127.0.0.1",
     port: int = 8080,
     ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
     **options: Any,
 ) -> None:
-    """Run a fake of `version` until interrupted (what `airflow-bridge fake-server` needs).
+    """Run a fake of `version` until Ctrl-C or `stop` is set (for `airflow-bridge fake-server`).
 
-    `ready` is called with the server's URL once it accepts connections; `options` go to
+    `ready` gets the server's URL once it accepts connections; `options` go to
     `FakeAirflow` (users, roles, dags, auto...).
     """
     from airflow_bridge.testing._fake import FakeAirflow
@@ -135,4 +141,4 @@ def serve_forever(
         if ready is not None:
             ready(server.url)
         with contextlib.suppress(KeyboardInterrupt):
-            server.wait()
+            server.wait(stop)

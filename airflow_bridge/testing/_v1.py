@@ -328,15 +328,15 @@ class V1(Api):
             "state": run.state,
         }
         if self.at_least("2.2.0"):
+            body["logical_date"] = iso(run.logical_date)
+        if self.at_least("2.5.0"):  # as the project's 2.5 docs show them (fixtures/2.5.3)
             interval = run.data_interval or (None, None)
             body["data_interval_start"] = iso(interval[0])
             body["data_interval_end"] = iso(interval[1])
             body["last_scheduling_decision"] = iso(run.last_scheduling_decision)
-            body["logical_date"] = iso(run.logical_date)
             body["run_type"] = (
                 "dataset_triggered" if run.run_type == "asset_triggered" else run.run_type
             )
-        if self.at_least("2.5.0"):
             body["note"] = run.note
         return body
 

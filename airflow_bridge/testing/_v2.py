@@ -14,7 +14,6 @@ import secrets
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,7 +29,13 @@ from airflow_bridge.testing._http import (
     html_response,
     json_response,
 )
-from airflow_bridge.testing._pydantic import ErrorList, Field, missing_fields_repr, validate_model
+from airflow_bridge.testing._pydantic import (
+    ErrorList,
+    Field,
+    entry,
+    missing_fields_repr,
+    validate_model,
+)
 from airflow_bridge.testing._query import RunFilter, like, order, page, run_value
 from airflow_bridge.testing._state import FAILED, FINISHED, QUEUED, SUCCESS, AssetEvent, Dag, Run
 
@@ -101,6 +106,21 @@ BATCH_BODY = {
     "conf_contains": Field("str"),
 }
 ROUTE_SINCE = {"wait": "3.1.0"}
+#: Fields later 3.x releases added (from the 3.0.0 and 3.2.1 specs and real recordings).
+RUN_FIELDS_SINCE = {
+    "duration": "3.1.0",
+    "triggering_user_name": "3.1.0",
+    "dag_display_name": "3.1.0",
+    "partition_key": "3.2.0",
+    "partition_date": "3.3.0",
+}
+DAG_FIELDS_SINCE = {
+    "allowed_run_types": "3.2.0",
+    "last_parse_duration": "3.2.0",
+    "timetable_partitioned": "3.2.0",
+    "timetable_periodic": "3.3.0",
+    "is_backfillable": "3.3.0",
+}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -119,19 +139,23 @@ def invalid(errors: ErrorList) -> Abort:
     return detail(422, errors)
 
 
-def server_error(reason: str) -> Abort:
-    """Airflow 3's answer to a database exception: details hidden behind a log id."""
+_INSERT_COLUMNS = (
+    "dag_id, queued_at, logical_date, start_date, end_date, state, run_id, creating_job_id, "
+    "run_type, triggered_by, {user}conf, data_interval_start, data_interval_end, run_after, "
+    "last_scheduling_decision, log_template_id, updated_at, clear_number, backfill_id, "
+    "bundle_version, scheduled_by_job_id, context_carrier, created_dag_version_id"
+)
+
+
+def database_error(status: int, reason: str, statement: str, orig_error: str) -> Abort:
+    """Airflow 3's answer to a database exception, findable in its log by a random id."""
     log_id = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
-    return detail(
-        500 if reason == "Database error" else 409,
-        {
-            "reason": reason,
-            "statement": "hidden",
-            "orig_error": "hidden",
-            "message": "Serious error when handling your request. Check logs for more details - "
-            f"you will find it in api server when you look for ID {log_id}",
-        },
+    message = (
+        "Serious error when handling your request. Check logs for more details - "
+        f"you will find it in api server when you look for ID {log_id}"
     )
+    body = {"reason": reason, "statement": statement, "orig_error": orig_error, "message": message}
+    return detail(status, body)
 
 
 class V2(Api):
@@ -223,8 +247,12 @@ class V2(Api):
 
     # -- wire shapes ---------------------------------------------------------------------
 
+    def since(self, body: dict[str, Any], gates: Mapping[str, str]) -> dict[str, Any]:
+        """`body` without the fields this release predates (gates: field -> first version)."""
+        return {k: v for k, v in body.items() if self.at_least(gates.get(k, "3.0.0"))}
+
     def version_body(self, dag: Dag) -> dict[str, Any]:
-        return {
+        body = {
             "id": dag.version_id,
             "version_number": 1,
             "dag_id": dag.dag_id,
@@ -234,10 +262,11 @@ class V2(Api):
             "dag_display_name": dag.dag_id,
             "bundle_url": None,
         }
+        return self.since(body, {"dag_display_name": "3.1.0"})
 
     def run_body(self, run: Run) -> dict[str, Any]:
         interval = run.data_interval or (None, None)
-        return {
+        body = {
             "dag_run_id": run.run_id,
             "dag_id": run.dag_id,
             "logical_date": iso(run.logical_date),
@@ -261,12 +290,15 @@ class V2(Api):
             "partition_key": None,
             "partition_date": None,
         }
+        return self.since(body, RUN_FIELDS_SINCE)
 
     def task_body(self, run: Run, index: int) -> dict[str, Any]:
         ti = run.tasks[index]
-        ran = ti.start_date is not None and ti.end_date is not None
+        duration = None
+        if ti.start_date is not None and ti.end_date is not None:
+            duration = (ti.end_date - ti.start_date).total_seconds()
         dag = self.store.dags[run.dag_id]
-        return {
+        body = {
             "id": ti.id,
             "task_id": ti.task_id,
             "dag_id": run.dag_id,
@@ -276,9 +308,7 @@ class V2(Api):
             "run_after": iso(run.run_after),
             "start_date": iso(ti.start_date),
             "end_date": iso(ti.end_date),
-            "duration": (ti.end_date - ti.start_date).total_seconds()  # type: ignore[operator]
-            if ran
-            else None,
+            "duration": duration,
             "state": ti.state,
             "try_number": ti.try_number,
             "max_tries": 0,
@@ -304,6 +334,7 @@ class V2(Api):
             "triggerer_job": None,
             "dag_version": self.version_body(dag),
         }
+        return self.since(body, {"dag_display_name": "3.1.0", "operator_name": "3.1.0"})
 
     def event_body(self, event: AssetEvent, consumer: Run) -> dict[str, Any]:
         created = []
@@ -312,21 +343,20 @@ class V2(Api):
             if run is None:
                 continue
             interval = run.data_interval or (None, None)
-            created.append(
-                {
-                    "run_id": run.run_id,
-                    "dag_id": run.dag_id,
-                    "logical_date": iso(run.logical_date),
-                    "start_date": iso(run.start_date),
-                    "end_date": iso(run.end_date),
-                    "state": run.state,
-                    "data_interval_start": iso(interval[0]),
-                    "data_interval_end": iso(interval[1]),
-                    "partition_key": None,
-                    "triggering": consumer.consumed_events[-1:] == [event.id],
-                }
-            )
-        return {
+            reference = {
+                "run_id": run.run_id,
+                "dag_id": run.dag_id,
+                "logical_date": iso(run.logical_date),
+                "start_date": iso(run.start_date),
+                "end_date": iso(run.end_date),
+                "state": run.state,
+                "data_interval_start": iso(interval[0]),
+                "data_interval_end": iso(interval[1]),
+                "partition_key": None,
+                "triggering": consumer.consumed_events[-1:] == [event.id],
+            }
+            created.append(self.since(reference, {"partition_key": "3.2.0", "triggering": "3.3.0"}))
+        body = {
             "id": event.id,
             "asset_id": event.asset_id,
             "uri": event.uri,
@@ -341,10 +371,11 @@ class V2(Api):
             "timestamp": iso(event.timestamp),
             "partition_key": None,
         }
+        return self.since(body, {"partition_key": "3.2.0"})
 
     def dag_body(self, dag: Dag) -> dict[str, Any]:
         spec = dag.spec
-        return {
+        body = {
             "dag_id": spec.dag_id,
             "dag_display_name": spec.dag_id,
             "is_paused": dag.paused,
@@ -378,18 +409,22 @@ class V2(Api):
             "is_backfillable": False,
             "file_token": f"fake-{spec.dag_id}",
         }
+        return self.since(body, DAG_FIELDS_SINCE)
 
     def collection(self, runs: list[Run], total: int) -> Response:
-        return json_response(
-            200,
-            {
-                "dag_runs": [self.run_body(r) for r in runs],
-                "total_entries": total,
-                "total_entries_limit": None,
-                "next_cursor": None,
-                "previous_cursor": None,
-            },
-        )
+        body = {
+            "dag_runs": [self.run_body(r) for r in runs],
+            "total_entries": total,
+            "total_entries_limit": None,
+            "next_cursor": None,
+            "previous_cursor": None,
+        }
+        cursors = {
+            "total_entries_limit": "3.3.0",
+            "next_cursor": "3.3.0",
+            "previous_cursor": "3.3.0",
+        }
+        return json_response(200, self.since(body, cursors))
 
     # -- server and auth -----------------------------------------------------------------
 
@@ -425,8 +460,12 @@ class V2(Api):
         if not isinstance(body, dict):
             raise detail(422, "Login body must be an object")
         missing = [name for name in ("username", "password") if name not in body]
-        if missing:
+        if missing and self.at_least("3.1.0"):  # 3.1 wraps pydantic's repr as the detail
             raise detail(422, missing_fields_repr("LoginBody", missing, body))
+        if missing:
+            raise invalid(
+                [entry("missing", ["body", name], "Field required", body) for name in missing]
+            )
         username, password = body["username"], body["password"]
         if not username or not password:
             raise detail(400, "Username and password must be provided")
@@ -446,7 +485,9 @@ class V2(Api):
     def _dag(self, dag_id: str) -> Dag:
         dag = self.store.dags.get(dag_id)
         if dag is None:
-            raise detail(404, f"The Dag with ID: `{dag_id}` was not found")
+            if self.at_least("3.1.0"):
+                raise detail(404, f"The Dag with ID: `{dag_id}` was not found")
+            raise detail(404, f"The DAG with dag_id: `{dag_id}` was not found")
         return dag
 
     def list_dags(self, call: Call) -> Response:
@@ -516,7 +557,7 @@ class V2(Api):
             if name not in table:
                 raise detail(
                     400,
-                    f"Ordering with '{table.get(name, name)}' is disallowed or "
+                    f"Ordering with '{name}' is disallowed or "
                     "the attribute does not exist on the model",
                 )
             keys.append((table[name], value.startswith("-")))
@@ -525,9 +566,28 @@ class V2(Api):
         return keys
 
     def _naive(self, bounds: list[tuple[str, str, Any]]) -> None:
-        """A naive datetime reaches the database, which refuses it: a 500."""
-        if any(isinstance(v, datetime) and v.tzinfo is None for _, _, v in bounds):
-            raise server_error("Database error")
+        """A naive datetime reaches the database, which refuses it: a 500 (a plain-text one
+        before 3.3's database error handler)."""
+        if not any(isinstance(v, datetime) and v.tzinfo is None for _, _, v in bounds):
+            return
+        if self.at_least("3.3.0"):
+            raise database_error(500, "Database error", "hidden", "hidden")
+        text = b"Internal Server Error"
+        raise Abort(Response(500, {"content-type": "text/plain; charset=utf-8"}, text))
+
+    def _duplicate(self, by_run_id: bool) -> Abort:
+        column = "run_id" if by_run_id else "logical_date"
+        if self.at_least("3.3.0"):
+            return database_error(409, "Unique constraint violation", "hidden", "hidden")
+        columns = _INSERT_COLUMNS.format(
+            user="triggering_user_name, " if self.at_least("3.1.0") else ""
+        )
+        values = ", ".join("?" * (columns.count(",") + 1))
+        statement = f"INSERT INTO dag_run ({columns}) VALUES ({values})"
+        if self.at_least("3.1.0"):
+            statement += " RETURNING id, span_status"
+        failed = f"UNIQUE constraint failed: dag_run.dag_id, dag_run.{column}"
+        return database_error(409, "Unique constraint violation", statement, failed)
 
     def list_runs(self, call: Call) -> Response:
         request = call.request
@@ -638,7 +698,9 @@ class V2(Api):
         if errors:
             raise invalid(errors)
         dag_id = call.params["dag_id"]
-        self._trigger_dag(dag_id)
+        if dag_id not in self.store.dags:
+            what = "Dag" if self.at_least("3.3.0") else "DAG"
+            raise detail(404, f"{what} with dag_id: '{dag_id}' not found")
         now = self.store.clock.now()
         run_after: datetime = values.get("run_after") or now
         if run_after.tzinfo is None:
@@ -655,12 +717,12 @@ class V2(Api):
                 f"The run_id provided '{run_id}' does not match regex pattern "
                 f"'{RUN_ID_PATTERN}' or '{DEFAULT_RUN_ID_PATTERN}'",
             )
-        taken = self.store.run(dag_id, run_id) is not None or any(
-            r.dag_id == dag_id and logical is not None and r.logical_date == logical
-            for r in self.store.all_runs()
-        )
-        if taken:
-            raise server_error("Unique constraint violation")
+        if self.store.run(dag_id, run_id) is not None:
+            raise self._duplicate(by_run_id=True)
+        if logical is not None and any(
+            r.dag_id == dag_id and r.logical_date == logical for r in self.store.all_runs()
+        ):
+            raise self._duplicate(by_run_id=False)
         run = self.store.create_run(
             dag_id,
             run_id,
@@ -673,10 +735,6 @@ class V2(Api):
             triggered_by="ui" if call.request.headers.get("referer") else "rest_api",
         )
         return json_response(200, self.run_body(run))
-
-    def _trigger_dag(self, dag_id: str) -> None:
-        if dag_id not in self.store.dags:
-            raise detail(404, f"Dag with dag_id: '{dag_id}' not found")
 
     def patch_run(self, call: Call) -> Response:
         body = json_body(call.request)
@@ -755,7 +813,3 @@ def _cookie(header: str, name: str) -> str:
         if key == name:
             return value
     return ""
-
-
-def phrase(status: int) -> str:
-    return HTTPStatus(status).phrase

@@ -1,0 +1,354 @@
+"""The `airflow-bridge` entry point against loopback servers of both generations.
+
+Commands run through click's runner on the real `cli` group (and once as a subprocess), with
+a fleet file naming scripted servers served on 127.0.0.1: outputs and exit codes as a user
+or a script sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from mockserver import MockServer, v1_run, v2_run
+from test_fleet_support import V1_RUNS, V2_RUNS, airflow2, airflow3, failing, serve
+
+from airflow_bridge.cli import cli
+from airflow_bridge.cli._records import RUN_FIELDS
+
+SECRET = "pw-never-shown"
+
+
+@pytest.fixture
+def servers() -> dict[str, MockServer]:
+    return {"af3": airflow3(V2_RUNS), "af2": airflow2(V1_RUNS), "broken": failing(500)}
+
+
+@pytest.fixture
+def fleet_file(tmp_path: Path, servers: dict[str, MockServer]) -> Iterator[Path]:
+    with serve(servers["af3"]) as af3, serve(servers["af2"]) as af2, serve(servers["broken"]) as b:
+        path = tmp_path / "fleet.toml"
+        lines = []
+        for name, url, tags in (
+            ("af3", af3, '["new"]'),
+            ("af2", af2, '["old"]'),
+            ("broken", b, "[]"),
+        ):
+            lines += [
+                f"[servers.{name}]",
+                f'url = "{url}"',
+                'username = "admin"',
+                'password_env = "FLEET_TEST_PW"',
+                f"tags = {tags}",
+                "",
+            ]
+        path.write_text("\n".join(lines))
+        yield path
+
+
+def run(fleet_file: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(
+        cli,
+        ["--fleet", str(fleet_file), *args],
+        env={"FLEET_TEST_PW": SECRET, "COLUMNS": "100"},
+        input=input,
+        prog_name="airflow-bridge",
+    )
+
+
+# -- runs list ----------------------------------------------------------------------------------
+
+
+def test_json_lists_both_generations_merged_with_partial_failure_exit(fleet_file: Path) -> None:
+    result = run(fleet_file, "-o", "json", "runs", "list", "--order-by", "-start_date")
+    assert result.exit_code == 3
+    runs = json.loads(result.stdout)
+    assert [(r["server"], r["run_id"]) for r in runs] == [
+        ("af2", "v1-newest"),
+        ("af3", "v2-new"),
+        ("af2", "v1-mid"),
+        ("af3", "v2-old"),
+        ("af3", "v2-queued"),
+    ]
+    assert {r["api"] for r in runs} == {"v1", "v2"}
+    assert runs[0]["start_date"] == "2024-01-06T00:00:00+00:00"
+    assert set(runs[0]) == set(RUN_FIELDS)
+    assert "1 of 3 servers failed" in result.stderr and "broken" in result.stderr
+    assert "ServerError" in result.stderr
+    assert SECRET not in result.output
+
+
+def test_selection_of_healthy_servers_exits_zero(fleet_file: Path) -> None:
+    result = run(fleet_file, "-s", "af3,tag:old", "-o", "ndjson", "runs", "list", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["run_id"] for r in lines] == ["v1-newest", "v2-new"]
+    assert result.stderr == ""
+
+
+def test_every_server_failing_exits_one(fleet_file: Path) -> None:
+    assert run(fleet_file, "-s", "broken", "runs", "list").exit_code == 1
+
+
+def test_csv_has_a_stable_header_and_one_row_per_run(fleet_file: Path) -> None:
+    result = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list", "--state", "failed")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert tuple(rows[0]) == RUN_FIELDS
+    assert {r["run_id"] for r in rows} == {"v1-mid", "v1-newest"}
+    assert rows[0]["conf"] == "{}" and rows[0]["end_date"] == ""
+
+
+def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    result = run(fleet_file, "runs", "list", "--state", "failed", "--since", "2h")
+    assert result.exit_code == 3
+    table, _, errors = result.output.partition("servers failed")
+    for word in ("server", "run id", "state", "af3", "af2", "v2-new", "v1-mid", "failed"):
+        assert word in table
+    assert "broken" in errors
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+    sent = servers["af2"].sent("GET")[-1].url.params
+    assert sent.get_list("state") == ["failed"] and "start_date_gte" in sent
+    assert sent["order_by"] == "-start_date"
+
+
+def test_filters_reach_the_servers(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    result = run(
+        fleet_file, "-s", "af3", "runs", "list", "-d", "etl", "--until", "2024-01-02",
+        "--date-field", "logical_date", "--run-type", "manual", "--order-by", "logical_date",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    request = servers["af3"].sent("GET")[-1]
+    assert request.url.path == "/api/v2/dags/etl/dagRuns"
+    assert request.url.params["logical_date_lte"].startswith("2024-01-02T00:00:00")
+    assert request.url.params["run_type"] == "manual"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs", "list", "--since", "next tuesday"],
+        ["runs", "list", "--order-by", "-id"],
+        ["runs", "list", "--state", "sleeping"],
+        ["-s", "nowhere", "runs", "list"],
+        ["runs", "trigger", "etl", "--conf", "[1, 2]"],
+        ["runs", "frobnicate"],
+    ],
+)
+def test_usage_errors_exit_two(fleet_file: Path, args: list[str]) -> None:
+    result = run(fleet_file, *args)
+    assert result.exit_code == 2, result.output
+
+
+def test_no_server_configured_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["runs", "list"], env={"AIRFLOW_BRIDGE_SERVER": None})
+    assert result.exit_code == 2
+    assert "--server URL" in result.output
+
+
+def test_bad_fleet_file_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.toml"
+    path.write_text("[servers.a]\nurl = 'http://a'\npassword_env = 'UNSET_VAR_X'\nusername='u'")
+    result = run(path, "probe")
+    assert result.exit_code == 2
+    assert "server 'a': key 'password_env'" in result.output
+
+
+# -- single runs ---------------------------------------------------------------------------------
+
+
+def test_trigger_with_conf_file_on_two_generations(
+    fleet_file: Path, servers: dict[str, MockServer], tmp_path: Path
+) -> None:
+    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns")] = (200, v2_run("t3"))
+    servers["af2"].routes[("POST", "/api/v1/dags/etl/dagRuns")] = (200, v1_run("t2"))
+    conf = tmp_path / "conf.json"
+    conf.write_text('{"day": "2024-05-01"}')
+    result = run(fleet_file, "-s", "af3,af2", "-o", "json", "runs", "trigger", "etl",
+                 "--conf", f"@{conf}", "--note", "INC-42")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [r["run_id"] for r in json.loads(result.stdout)] == ["t3", "t2"]
+    body = json.loads(servers["af3"].sent("POST")[-1].read())
+    assert body["conf"] == {"day": "2024-05-01"} and body["note"] == "INC-42"
+
+
+def test_get_same_run_from_both_generations(
+    fleet_file: Path, servers: dict[str, MockServer]
+) -> None:
+    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (200, v2_run("r1"))
+    servers["af2"].routes[("GET", "/api/v1/dags/etl/dagRuns/r1")] = (200, v1_run("r1"))
+    result = run(fleet_file, "-s", "af3,af2", "-o", "json", "runs", "get", "etl", "r1")
+    got = json.loads(result.stdout)
+    assert [(r["server"], r["api"], r["logical_date"]) for r in got] == [
+        ("af3", "v2", "2024-01-01T00:00:00+00:00"),
+        ("af2", "v1", "2024-01-01T00:00:00+00:00"),
+    ]
+
+
+def test_set_state_and_note(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    servers["af3"].routes[("PATCH", "/api/v2/dags/etl/dagRuns/r1")] = (
+        200,
+        v2_run("r1", state="failed", note="why"),
+    )
+    assert run(fleet_file, "-s", "af3", "runs", "set-state", "etl", "r1", "failed").exit_code == 0
+    result = run(fleet_file, "-s", "af3", "-o", "json", "runs", "note", "etl", "r1", "why")
+    assert json.loads(result.stdout)[0]["note"] == "why"
+    patch = servers["af3"].sent("PATCH")[-1]
+    assert patch.url.params.get_list("update_mask") == ["note"]
+    assert run(fleet_file, "-s", "af3", "runs", "set-state", "etl", "r1", "running").exit_code == 2
+
+
+def test_clear_is_a_dry_run_unless_yes(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    tis = {
+        "task_instances": [{"dag_id": "etl", "dag_run_id": "r1", "task_id": "t", "state": "failed"}]
+    }
+    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns/r1/clear")] = lambda request: (
+        __import__("httpx").Response(
+            200, json=tis if json.loads(request.read())["dry_run"] else v2_run("r1")
+        )
+    )
+    dry = run(fleet_file, "-s", "af3", "runs", "clear", "etl", "r1")
+    assert dry.exit_code == 0 and "would be cleared" in dry.output and "t" in dry.stdout
+    assert json.loads(servers["af3"].sent("POST")[-1].read())["dry_run"] is True
+    real = run(fleet_file, "-s", "af3", "-o", "json", "runs", "clear", "etl", "r1", "--yes")
+    assert real.exit_code == 0 and json.loads(real.stdout)[0]["run_id"] == "r1"
+    assert json.loads(servers["af3"].sent("POST")[-1].read())["dry_run"] is False
+
+
+def test_delete_asks_first(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    servers["af2"].routes[("DELETE", "/api/v1/dags/etl/dagRuns/r1")] = (204, None)
+    declined = run(fleet_file, "-s", "af2", "runs", "delete", "etl", "r1", input="n\n")
+    assert declined.exit_code == 1 and "Delete etl/r1 on af2?" in declined.output
+    assert servers["af2"].sent("DELETE") == []
+    done = run(fleet_file, "-s", "af2", "-o", "json", "runs", "delete", "etl", "r1", "--yes")
+    assert done.exit_code == 0
+    assert json.loads(done.stdout) == [
+        {"server": "af2", "dag_id": "etl", "run_id": "r1", "deleted": True}
+    ]
+
+
+def test_old_server_refusal_is_reported_per_server(tmp_path: Path) -> None:
+    old = airflow2([], version="2.3.4")
+    with serve(old) as url:
+        path = tmp_path / "fleet.toml"
+        path.write_text(f'[servers.old]\nurl = "{url}"\nusername = "a"\npassword = "b"\n')
+        result = run(path, "runs", "note", "etl", "r1", "text")
+    assert result.exit_code == 1
+    assert "UnsupportedOperation" in result.stderr and "2.5.0" in result.stderr
+    assert old.sent("PATCH") == []
+
+
+def test_events_and_wait(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    event = {
+        "asset_id": 1, "uri": "s3://bucket/x", "name": "x", "group": "asset", "extra": {},
+        "source_dag_id": "producer", "source_task_id": "p", "source_run_id": "pr1",
+        "source_map_index": -1, "created_dagruns": [], "timestamp": "2024-01-01T00:00:00Z",
+    }  # fmt: skip
+    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1/upstreamAssetEvents")] = (
+        200,
+        {"asset_events": [event], "total_entries": 1},
+    )
+    result = run(fleet_file, "-s", "af3", "-o", "json", "runs", "events", "etl", "r1")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["uri"] == "s3://bucket/x"
+    states = iter(["running", "success"])
+    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = lambda _: __import__(
+        "httpx"
+    ).Response(200, json=v2_run("r1", state=next(states)))
+    waited = run(fleet_file, "-s", "af3", "-o", "json", "runs", "wait", "etl", "r1",
+                 "--interval", "0.1")  # fmt: skip
+    assert waited.exit_code == 0, waited.output
+    assert json.loads(waited.stdout)[0]["state"] == "success"
+
+
+def test_wait_times_out_per_server(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (
+        200,
+        v2_run("r1", state="running"),
+    )
+    result = run(fleet_file, "-s", "af3", "runs", "wait", "etl", "r1", "--timeout", "0.2",
+                 "--interval", "0.1")  # fmt: skip
+    assert result.exit_code == 1
+    assert "WaitTimeout" in result.stderr and "still running" in result.stderr
+
+
+# -- probe, help, completion, subprocess ---------------------------------------------------------
+
+
+def test_probe_lists_every_server_with_errors_inline(fleet_file: Path) -> None:
+    result = run(fleet_file, "-o", "json", "probe")
+    records = {r["server"]: r for r in json.loads(result.stdout)}
+    assert (records["af3"]["version"], records["af3"]["api"]) == ("3.3.2", "v2")
+    assert (records["af2"]["version"], records["af2"]["api"]) == ("2.10.5", "v1")
+    assert records["af3"]["auth_ok"] is True and records["af3"]["healthy"] is True
+    assert "ServerError" in records["broken"]["error"]
+    assert result.exit_code == 3
+    table = run(fleet_file, "-s", "af3", "probe")
+    assert table.exit_code == 0 and "healthy" in table.stdout and "3.3.2" in table.stdout
+
+
+def test_server_option_talks_to_one_server(servers: dict[str, MockServer]) -> None:
+    with serve(servers["af2"]) as url:
+        result = CliRunner().invoke(
+            cli,
+            ["--server", url, "-o", "json", "runs", "list"],
+            env={"AIRFLOW_BRIDGE_USERNAME": "admin", "AIRFLOW_BRIDGE_PASSWORD": SECRET},
+        )
+    assert result.exit_code == 0, result.output
+    port = url.rsplit(":", 1)[1]
+    assert {r["server"] for r in json.loads(result.stdout)} == {f"127.0.0.1:{port}"}
+    assert SECRET not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["probe"], ["runs"], *[["runs", c] for c in ("list", "get", "trigger", "set-state",
+                                                     "note", "clear", "delete", "events", "wait")]],
+)  # fmt: skip
+def test_every_help_shows_examples(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"], prog_name="airflow-bridge")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and "airflow-bridge " in result.output
+
+
+def test_shell_completion_script_and_live_completion(fleet_file: Path) -> None:
+    script = CliRunner().invoke(cli, ["completion", "bash"])
+    assert script.exit_code == 0 and "_AIRFLOW_BRIDGE_COMPLETE" in script.output
+    completed = subprocess.run(
+        [sys.executable, "-m", "airflow_bridge.cli"],
+        env={
+            "_AIRFLOW_BRIDGE_COMPLETE": "bash_complete",
+            "COMP_WORDS": f"airflow-bridge --fleet {fleet_file} --select ta",
+            "COMP_CWORD": "4",
+            "FLEET_TEST_PW": "x",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "tag:new" in completed.stdout and "tag:old" in completed.stdout
+
+
+def test_module_entry_point_runs_as_a_subprocess(fleet_file: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_bridge.cli", "--fleet", str(fleet_file), "-s", "af2",
+         "-o", "csv", "runs", "list"],
+        env={"FLEET_TEST_PW": SECRET, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("server,api,dag_id,run_id,state")
+    assert done.stderr == ""  # no progress bar when piped

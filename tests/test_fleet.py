@@ -1,0 +1,400 @@
+"""Fleet fan-out over in-process servers of both generations, healthy and not."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import pytest
+from mockserver import v1_run, v2_run
+from test_fleet_support import V1_RUNS, V2_RUNS, airflow2, airflow3, delayed, failing
+
+from airflow_bridge import AsyncClient, Client, DagRunState
+from airflow_bridge.errors import NotFound, ServerError, UnsupportedOperation
+from airflow_bridge.fleet import (
+    AsyncFleet,
+    Fleet,
+    FleetConfigError,
+    FleetError,
+    Server,
+    ServerOutcome,
+    ServerTimeout,
+)
+
+CREDS = {"username": "admin", "password": "s3cret-pw"}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def mixed_fleet(**kw: Any) -> tuple[AsyncFleet, dict[str, Any]]:
+    """Two healthy servers (Airflow 3 and 2), one hanging, one answering 500, one old 2.3.4."""
+    servers = {
+        "af3": airflow3(V2_RUNS),
+        "af2": airflow2(V1_RUNS),
+        "hanging": airflow3(V2_RUNS),
+        "broken": failing(500),
+        "old": airflow2([v1_run("old-1", start_date="2024-01-04T00:00:00+00:00")], "2.3.4"),
+    }
+    members = {
+        name: Server(
+            f"http://{name}:8080",
+            **CREDS,
+            timeout=0.5 if name == "hanging" else None,
+            transport=delayed(server, 30 if name == "hanging" else 0),
+            tags=("eu",) if name in ("af3", "old") else ("us",),
+        )
+        for name, server in servers.items()
+    }
+    return AsyncFleet(members, **kw), servers
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_healthy_results_are_merged_ordered_and_failures_typed() -> None:
+    fleet, servers = mixed_fleet()
+    async with fleet:
+        result = await fleet.dag_runs.list(order_by="-start_date")
+    assert [(r.server, r.run_id) for r in result] == [
+        ("af2", "v1-newest"),
+        ("af3", "v2-new"),
+        ("old", "old-1"),
+        ("af2", "v1-mid"),
+        ("af3", "v2-old"),
+        ("af3", "v2-queued"),  # no start date: last
+    ]
+    assert {r.api for r in result} == {"v1", "v2"}
+    assert not result.ok
+    assert isinstance(result.errors["hanging"], ServerTimeout)
+    assert isinstance(result.errors["broken"], ServerError)
+    assert result.errors["broken"].status == 500
+    assert set(result.errors) == {"hanging", "broken"}
+    assert [o.server for o in result.outcomes.values()] == list(servers)
+    assert result.outcomes["af3"].count == 3 and result.outcomes["af3"].ok
+    assert result.outcomes["hanging"].elapsed < 2
+    # each server sorted its own page the same way (so a limit per server is exact)
+    sent = servers["af3"].sent("GET")[-1].url.params
+    assert sent.get_list("order_by") == ["-start_date"]
+
+
+@pytest.mark.anyio
+async def test_limit_applies_after_merging_and_is_sent_to_every_server() -> None:
+    fleet, servers = mixed_fleet()
+    async with fleet:
+        result = await fleet.select("af2", "af3").dag_runs.list(limit=3, order_by="-start_date")
+    assert [r.run_id for r in result] == ["v1-newest", "v2-new", "v1-mid"]
+    assert result.per_server["af3"][0].run_id == "v2-new" and len(result.per_server["af3"]) == 3
+    assert servers["af2"].sent("GET")[-1].url.params["limit"] == "3"
+    assert result.ok
+
+
+@pytest.mark.anyio
+async def test_ascending_order_puts_missing_dates_last_too() -> None:
+    fleet, _ = mixed_fleet()
+    async with fleet:
+        result = await fleet.select("af2", "af3").dag_runs.list(order_by="start_date")
+    ids = [r.run_id for r in result]
+    assert (ids[0], ids[-1]) == ("v2-old", "v2-queued")
+
+
+@pytest.mark.anyio
+async def test_without_order_runs_come_server_by_server_in_fleet_order() -> None:
+    fleet, _ = mixed_fleet()
+    async with fleet:
+        result = await fleet.select("af3", "af2").dag_runs.list()
+    assert [r.server for r in result] == ["af3"] * 3 + ["af2"] * 2
+
+
+def test_ordering_by_a_per_server_value_is_refused_before_anything_is_sent() -> None:
+    server = airflow3(V2_RUNS)
+    fleet = Fleet({"a": Client("http://a:8080", transport=server.transport())})
+    with fleet, pytest.raises(ValueError, match="across servers"):
+        fleet.dag_runs.list(order_by="-id")
+    assert server.requests == []
+
+
+@pytest.mark.anyio
+async def test_old_server_refuses_before_sending_and_the_others_still_answer() -> None:
+    fleet, servers = mixed_fleet()
+    patched = v2_run("r1", note="checked")
+    servers["af3"].routes[("PATCH", "/api/v2/dags/etl/dagRuns/r1")] = (200, patched)
+    servers["af2"].routes[("PATCH", "/api/v1/dags/etl/dagRuns/r1/setNote")] = (
+        200,
+        v1_run("r1", note="checked"),
+    )
+    async with fleet:
+        eu_and_af2 = fleet.select("tag:eu", "af2")
+        noted = await eu_and_af2.dag_runs.set_note("etl", "r1", "checked")
+        cleared = await fleet.select("old").dag_runs.clear("etl", "r1")
+    assert [(r.server, r.note) for r in noted] == [("af3", "checked"), ("af2", "checked")]
+    refused = noted.errors["old"]
+    assert isinstance(refused, UnsupportedOperation)
+    assert (refused.operation, refused.server_version, refused.added_in) == (
+        "set_note",
+        "2.3.4",
+        "2.5.0",
+    )
+    assert isinstance(cleared.errors["old"], UnsupportedOperation)
+    assert servers["old"].sent("PATCH") == [] and servers["old"].sent("POST") == []
+
+
+@pytest.mark.anyio
+async def test_count_get_and_trigger_carry_each_server_name() -> None:
+    fleet, servers = mixed_fleet()
+    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (200, v2_run("r1"))
+    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns")] = (200, v2_run("t3"))
+    servers["af2"].routes[("POST", "/api/v1/dags/etl/dagRuns")] = (200, v1_run("t2"))
+    async with fleet:
+        pair = fleet.select("af2", "af3")
+        counts = await pair.dag_runs.count()
+        got = await pair.dag_runs.get("etl", "r1")
+        triggered = await pair.dag_runs.trigger("etl", conf={"x": 1})
+    assert sum(counts) == 5 and counts.per_server == {"af3": (3,), "af2": (2,)}
+    assert [r.server for r in got] == ["af3"]
+    assert isinstance(got.errors["af2"], NotFound)
+    assert [(r.server, r.run_id) for r in triggered] == [("af3", "t3"), ("af2", "t2")]
+    assert servers["af2"].sent("POST")[0].read() == b'{"conf":{"x":1}}'
+
+
+@pytest.mark.anyio
+async def test_raise_for_errors_names_every_failed_server() -> None:
+    fleet, _ = mixed_fleet()
+    async with fleet:
+        result = await fleet.dag_runs.list()
+        healthy = await fleet.select("af3").dag_runs.list()
+    with pytest.raises(FleetError) as caught:
+        result.raise_for_errors()
+    assert set(caught.value.errors) == {"hanging", "broken"}
+    assert "2 of 5 servers failed" in str(caught.value)
+    assert healthy.raise_for_errors() is healthy
+
+
+@pytest.mark.anyio
+async def test_iter_streams_pages_and_keeps_every_outcome() -> None:
+    fleet, _ = mixed_fleet()
+    async with fleet:
+        stream = fleet.dag_runs.iter(page_size=2)
+        runs = [run async for run in stream]
+    assert sorted(r.run_id for r in runs) == sorted(
+        ["v2-new", "v2-queued", "v2-old", "v1-mid", "v1-newest", "old-1"]
+    )
+    assert set(stream.outcomes) == {"af3", "af2", "hanging", "broken", "old"}
+    assert set(stream.errors) == {"hanging", "broken"}
+    assert stream.outcomes["af3"].count == 3
+
+
+@pytest.mark.anyio
+async def test_iter_checks_filters_at_once() -> None:
+    fleet, _ = mixed_fleet()
+    async with fleet:
+        with pytest.raises(TypeError, match="unknown filter"):
+            fleet.dag_runs.iter(colour="red")
+
+
+# -- concurrency ------------------------------------------------------------------------------
+
+
+def slow_members(count: int, delay: float) -> dict[str, Server]:
+    return {
+        f"s{i}": Server(
+            f"http://s{i}:8080", api="v2", token="t0ken", transport=delayed(airflow3([]), delay)
+        )
+        for i in range(count)
+    }
+
+
+@pytest.mark.anyio
+async def test_servers_are_queried_at_once() -> None:
+    async with AsyncFleet(slow_members(20, 0.2)) as fleet:
+        started = time.perf_counter()
+        result = await fleet.dag_runs.list()
+        elapsed = time.perf_counter() - started
+    assert result.ok and len(result.outcomes) == 20
+    assert elapsed < 0.2 * 3  # one round trip, not twenty
+
+
+@pytest.mark.anyio
+async def test_overall_concurrency_bound_is_respected() -> None:
+    async with AsyncFleet(slow_members(4, 0.1), max_concurrency=1) as fleet:
+        started = time.perf_counter()
+        await fleet.dag_runs.list()
+        assert time.perf_counter() - started >= 0.4
+
+
+@pytest.mark.anyio
+async def test_per_server_concurrency_bound_is_respected() -> None:
+    async with AsyncFleet(slow_members(1, 0.1), per_server_concurrency=1) as fleet:
+        started = time.perf_counter()
+        await asyncio.gather(*(fleet.dag_runs.list() for _ in range(3)))
+        assert time.perf_counter() - started >= 0.3
+
+
+@pytest.mark.anyio
+async def test_version_detection_of_all_servers_is_concurrent_on_first_use() -> None:
+    members = {
+        f"s{i}": Server(f"http://s{i}:8080", **CREDS, transport=delayed(airflow2([]), 0.2))
+        for i in range(10)
+    }
+    async with AsyncFleet(members) as fleet:
+        started = time.perf_counter()
+        infos = await fleet.server_info()
+        elapsed = time.perf_counter() - started
+    # each server: v2 probe (404) then v1 probe, 0.2 s each; all servers side by side
+    assert {i.version for i in infos} == {"2.10.5"}
+    assert elapsed < 0.4 * 2
+
+
+def test_progress_callback_sees_every_server() -> None:
+    seen: list[ServerOutcome] = []
+    members = {
+        n: Server(f"http://{n}:1", api="v2", token="t", transport=delayed(airflow3([]), 0))
+        for n in "abc"
+    }
+    with Fleet(members) as fleet:
+        fleet.with_progress(seen.append).dag_runs.count()
+    assert sorted(o.server for o in seen) == ["a", "b", "c"]
+
+
+# -- sync fleet, members of every kind ----------------------------------------------------------
+
+
+def test_sync_fleet_of_sync_clients_from_plain_code() -> None:
+    af3, af2 = airflow3(V2_RUNS), airflow2(V1_RUNS)
+    members = {
+        "af3": Client("http://af3:8080", **CREDS, transport=af3.transport()),
+        "af2": Client("http://af2:8080", **CREDS, transport=af2.transport()),
+    }
+    with Fleet(members, tags={"af2": ["legacy"]}) as fleet:
+        result = fleet.dag_runs.list(order_by="-start_date", limit=2)
+        assert [r.run_id for r in result] == ["v1-newest", "v2-new"]
+        assert fleet.select("tag:legacy").names == ("af2",)
+        assert [r.run_id for r in fleet.dag_runs.iter(limit=4, page_size=2)] == [
+            "v2-new",
+            "v2-queued",
+            "v1-mid",
+            "v1-newest",
+        ]
+        again = fleet.dag_runs.list(states=DagRunState.FAILED)  # the loop thread is reused
+        assert again.ok
+
+
+@pytest.mark.anyio
+async def test_sync_fleet_works_when_called_from_inside_a_running_loop() -> None:
+    server = airflow3(V2_RUNS)
+    client = AsyncClient("http://a:8080", **CREDS, transport=server.async_transport())
+    with Fleet({"a": client}) as fleet:
+        assert len(fleet.dag_runs.list()) == 3  # no "asyncio.run() cannot be called" error
+
+
+def test_closed_fleet_says_so() -> None:
+    fleet = Fleet(
+        {"a": Server("http://a:1", api="v2", token="t", transport=delayed(airflow3([]), 0))}
+    )
+    fleet.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        fleet.dag_runs.count()
+
+
+def test_selection_errors_name_what_exists() -> None:
+    fleet, _ = mixed_fleet()
+    with pytest.raises(FleetConfigError, match=r"no server named 'nope' \(servers: af3, af2"):
+        fleet.select("nope")
+    with pytest.raises(FleetConfigError, match=r"no server is tagged 'asia' \(tags: eu, us\)"):
+        fleet.select("tag:asia")
+    assert fleet.select("tag:eu", "broken").names == ("af3", "broken", "old")
+
+
+# -- probe ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_probe_reports_version_api_health_auth_and_latency() -> None:
+    fleet, servers = mixed_fleet()
+    servers["af2"].routes[("GET", "/api/v1/dags/~/dagRuns")] = (401, {"title": "Unauthorized"})
+    async with fleet:
+        result = await fleet.select("af3", "af2", "broken").probe()
+    by_name = {s.server: s for s in result}
+    assert (by_name["af3"].version, by_name["af3"].api, by_name["af3"].auth_ok) == (
+        "3.3.2",
+        "v2",
+        True,
+    )
+    assert by_name["af3"].healthy is True and by_name["af3"].latency >= 0
+    assert by_name["af2"].api == "v1" and by_name["af2"].auth_ok is False
+    assert isinstance(result.errors["broken"], ServerError)
+
+
+# -- secrets -------------------------------------------------------------------------------------
+
+
+def test_server_repr_hides_secrets() -> None:
+    text = repr(Server("https://bob:pw-in-url@af:8080", token="tok-123", tags=["eu"]))
+    assert "pw-in-url" not in text and "tok-123" not in text
+    assert "token=<hidden>" in text and "https://af:8080" in text
+
+
+@pytest.mark.anyio
+async def test_errors_never_carry_credentials() -> None:
+    fleet = AsyncFleet(
+        {"a": Server("http://user:pw-in-url@a:8080", transport=delayed(failing(500), 0))}
+    )
+    async with fleet:
+        result = await fleet.dag_runs.list()
+    assert "pw-in-url" not in str(result.errors["a"])
+    assert fleet.urls == {"a": "http://a:8080"}
+
+
+def test_members_must_be_clients_or_servers() -> None:
+    with pytest.raises(TypeError, match="expected a Server"):
+        AsyncFleet({"a": "http://a:8080"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="at least one"):
+        AsyncFleet({})
+
+
+def test_transport_error_is_a_per_server_outcome() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    members = {
+        "down": Server("http://down:1", api="v2", token="t", transport=httpx.MockTransport(refuse)),
+        "up": Server("http://up:1", api="v2", token="t", transport=delayed(airflow3(V2_RUNS), 0)),
+    }
+    with Fleet(members) as fleet:
+        result = fleet.dag_runs.list()
+    assert len(result) == 3 and "refused" in str(result.errors["down"])
+
+
+def test_wait_gets_the_wait_timeout_added_to_the_deadline() -> None:
+    finished = v2_run("r1", state="success", end_date="2024-01-02T00:00:00Z")
+    server = airflow3([], **{"GET /api/v2/dags/etl/dagRuns/r1": (200, finished)})
+    member = Server("http://a:1", api="v2", token="t", transport=delayed(server, 0.2), timeout=0.1)
+    with Fleet({"a": member}) as fleet:
+        result = fleet.dag_runs.wait("etl", "r1", timeout=5, interval=0.1)
+    assert result.ok and result.items[0].state is DagRunState.SUCCESS
+    assert result.items[0].end_date == datetime(2024, 1, 2, tzinfo=timezone.utc)
+
+
+def test_a_hanging_sync_client_member_times_out_without_holding_the_fleet() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        time.sleep(1.5)
+        return httpx.Response(200, json={"dag_runs": [], "total_entries": 0})
+
+    members = {
+        "stuck": Client("http://stuck:1", api="v2", token="t", transport=httpx.MockTransport(hang)),
+        "fine": Client(
+            "http://fine:1", api="v2", token="t", transport=airflow3(V2_RUNS).transport()
+        ),
+    }
+    with Fleet(members, timeout=0.3) as fleet:
+        started = time.perf_counter()
+        result = fleet.dag_runs.list()
+        elapsed = time.perf_counter() - started
+    assert elapsed < 1.0
+    assert isinstance(result.errors["stuck"], ServerTimeout) and len(result) == 3
