@@ -211,7 +211,7 @@ class ServerInfo:
     api: str
     version: str | None = None
     git_version: str | None = None
-    capabilities: frozenset[str] = frozenset()
+    capabilities: frozenset[str] = attrs.field(default=frozenset(), repr=False)
 
     def supports(self, capability: str) -> bool:
         """Whether this server can do `capability` (a facade method name such as "clear" or

@@ -271,7 +271,11 @@ class Recorder:
             # filter): there is no answer to record, so the scenario is left out for them.
             self.log(f"[{self.version}] {step.name}: no answer ({type(exc).__name__}), skipped")
             return
-        if step.save_run:
+        if step.save_run and exchange["response"]["status"] >= 400:
+            # The release refuses it (e.g. a data interval on trigger before 2.9): the refusal
+            # is the recording, and no later step of that release may need the run.
+            self.log(f"[{self.version}] {step.name}: refused, so {step.save_run} is not set")
+        elif step.save_run:
             body = exchange["response"]["body"]
             if not isinstance(body, dict) or "dag_run_id" not in body:
                 raise RuntimeError(f"{step.name}: no dag_run_id to save in {body!r}")

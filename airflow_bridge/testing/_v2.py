@@ -577,7 +577,7 @@ class V2(Api):
 
     def _duplicate(self, by_run_id: bool) -> Abort:
         column = "run_id" if by_run_id else "logical_date"
-        if self.at_least("3.3.0"):
+        if self.at_least("3.2.0"):  # recorded on 3.2.2 and 3.3.2; 3.1.8 still shows the SQL
             return database_error(409, "Unique constraint violation", "hidden", "hidden")
         columns = _INSERT_COLUMNS.format(
             user="triggering_user_name, " if self.at_least("3.1.0") else ""
@@ -699,7 +699,7 @@ class V2(Api):
             raise invalid(errors)
         dag_id = call.params["dag_id"]
         if dag_id not in self.store.dags:
-            what = "Dag" if self.at_least("3.3.0") else "DAG"
+            what = "Dag" if self.at_least("3.2.0") else "DAG"  # as recorded on 3.2.2
             raise detail(404, f"{what} with dag_id: '{dag_id}' not found")
         now = self.store.clock.now()
         run_after: datetime = values.get("run_after") or now

@@ -5,7 +5,7 @@ Airflow 2, one Airflow 3). Choose versions with `@pytest.mark.airflow_versions("
 indirect parametrization (`@pytest.mark.parametrize("fake_airflow", ["3.0.6"],
 indirect=True)`), and `FakeAirflow` options with `@pytest.mark.fake_airflow(auto=1, ...)`.
 
-Load it with `-p airflow_bridge.testing.pytest_plugin` or `pytest_plugins = [...]`.
+Installing airflow-bridge registers it (a pytest11 entry point): no `-p` or conftest needed.
 """
 
 from __future__ import annotations
