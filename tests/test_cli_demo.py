@@ -62,6 +62,21 @@ def test_fake_server_serves_until_interrupted() -> None:
         assert server.wait(timeout=10) == 0
 
 
+def test_fake_server_stops_on_sigterm_even_when_started_in_the_background() -> None:
+    # A background job of a non-interactive shell starts with SIGINT ignored.
+    server = subprocess.Popen(
+        ["sh", "-c", f"exec {sys.executable} -m airflow_bridge.cli fake-server --port 0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert server.stdout is not None
+    assert "Fake Airflow 3.3.2 at http://127.0.0.1:" in server.stdout.readline()
+    server.send_signal(signal.SIGINT)
+    assert server.wait(timeout=10) == 0
+
+
 def test_fake_server_rejects_an_unknown_version() -> None:
     done = cli("fake-server", "--version", "9.9", "--port", "0")
     assert done.returncode == 2 and "--version" in done.stderr

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 
 from ._app import cli
@@ -64,8 +67,13 @@ def fake_server(
         names = ", ".join(users)
         click.echo(f"Fake Airflow {version} at {url} (users: {names}). Ctrl-C to stop.")
 
+    # Stop cleanly on Ctrl-C and on SIGTERM, also when started in the background, where
+    # the shell has Python ignore SIGINT.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        serve_forever(version, host=host, port=port, ready=ready, users=users, auto=auto)
+        serve_forever(version, host=host, port=port, ready=ready, stop=stop, users=users, auto=auto)
     except ValueError as exc:  # an unknown version
         raise click.BadParameter(str(exc), param_hint="--version") from None
     except OSError as exc:  # the port is taken
