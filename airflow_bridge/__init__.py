@@ -6,6 +6,7 @@ with Client("http://127.0.0.1:8080", username="admin", password="admin") as clie
 """
 
 from airflow_bridge._client import AsyncClient, AsyncDagRuns, Client, DagRuns
+from airflow_bridge._plans import RunFilters
 from airflow_bridge.models import (
     AssetEvent,
     ClearedTaskInstance,
@@ -28,6 +29,7 @@ __all__ = [
     "DagRunRef",
     "DagRunState",
     "DagRuns",
+    "RunFilters",
     "RunType",
     "ServerInfo",
 ]
