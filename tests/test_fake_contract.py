@@ -172,6 +172,20 @@ def page_diff(real: Any, fake: Any) -> list[str]:
     return []
 
 
+def timing_filtered(exchange: dict[str, Any]) -> bool:
+    """A v1 listing filtered on a column the scheduler sets (start_date_gte, say): NULL never
+    matches there, so which runs it holds is scheduler timing too. The same recorder plan
+    gave 3 such runs on 2.7.3 and 5 of 6 on 2.8.4 (seed runs the scheduler happened to start
+    before they were marked success; a run marked failed before it started)."""
+    request = exchange["request"]
+    names = [name for name, _ in request["query"]]
+    if isinstance(request["body"], dict):
+        names += list(request["body"])
+    return exchange["meta"]["api"] == "v1" and any(
+        name.rpartition("_")[0] in TIMING for name in names
+    )
+
+
 def stream_diff(real: str, fake: str) -> list[str]:
     """NDJSON state lines: same keys per line, both end in a finished state."""
     lines = [[json.loads(line) for line in text.splitlines() if line] for text in (real, fake)]
@@ -198,7 +212,9 @@ def differences(real: dict[str, Any], fake: dict[str, Any], loose: bool = False)
         diffs.append(f"content-type {media_type(real)!r} recorded, {media_type(fake)!r}")
     if isinstance(a["body"], str) and isinstance(b["body"], str):
         return diffs + (stream_diff(a["body"], b["body"]) if a["status"] < 300 else [])
-    diffs += shape_diff(a["body"], b["body"], "body", loose=loose) + page_diff(a["body"], b["body"])
+    diffs += shape_diff(a["body"], b["body"], "body", loose=loose)
+    if not timing_filtered(real):
+        diffs += page_diff(a["body"], b["body"])
     if a["status"] >= 400 and not diffs and masked(a["body"]) != masked(b["body"]):
         diffs.append(f"error {masked(a['body'])!r} recorded, {masked(b['body'])!r} from the fake")
     return diffs

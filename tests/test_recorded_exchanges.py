@@ -365,7 +365,11 @@ def _replay_transport(version: str, exchange: dict[str, Any]) -> httpx.MockTrans
 
 
 # Scenarios that need a capability some releases lack: there the facade must refuse.
-NEEDS = {"clear_only_failed": "only_failed", "list_order_by_repeated": "order_by_several"}
+NEEDS = {
+    "clear_only_failed": "only_failed",
+    "list_order_by_repeated": "order_by_several",
+    "trigger_with_data_interval": "data_interval",
+}
 ORDER_BY["v1"]["list_order_by_repeated"] = ["-logical_date", "run_id"]
 REPLAYABLE = [
     p for p in RECORDED if p.stem in REPLAYS or p.stem in ORDER_BY[load(p)["meta"]["api"]]

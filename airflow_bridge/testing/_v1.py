@@ -74,8 +74,10 @@ class Prop:
     def problem(self, value: Any) -> str | None:
         """jsonschema's message for a value this property refuses, else None."""
         checked: Any = value
-        if value is None:
-            return None if self.nullable else f"None is not of type '{self.type}'"
+        if value is None:  # connexion: readOnly refuses even a null (after the type check)
+            if not self.nullable:
+                return f"None is not of type '{self.type}'"
+            return "Property is read-only" if self.read_only else None
         expected = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
         if not isinstance(value, expected[self.type]) or (
             self.type == "integer" and isinstance(value, bool)
@@ -94,7 +96,8 @@ class Prop:
 
 DATE = Prop("string", format="date-time")
 NULL_DATE = Prop("string", nullable=True, format="date-time")
-READ_ONLY = Prop("string", nullable=True, read_only=True)
+READ_ONLY = Prop("string", read_only=True)
+READ_ONLY_DATE = Prop("string", nullable=True, format="date-time", read_only=True)
 RUN_LIST_QUERY = {
     "limit": Prop("integer"),
     "offset": Prop("integer", minimum=0),
@@ -131,16 +134,23 @@ TRIGGER_BODY = {
     "dag_id": READ_ONLY,
     "logical_date": NULL_DATE,
     "execution_date": NULL_DATE,
-    "start_date": READ_ONLY,
-    "end_date": READ_ONLY,
+    "start_date": READ_ONLY_DATE,
+    "end_date": READ_ONLY_DATE,
     "data_interval_start": NULL_DATE,
     "data_interval_end": NULL_DATE,
-    "last_scheduling_decision": READ_ONLY,
+    "last_scheduling_decision": READ_ONLY_DATE,
     "run_type": READ_ONLY,
     "state": READ_ONLY,
     "external_trigger": Prop("boolean", read_only=True),
     "conf": Prop("object"),
     "note": Prop("string", nullable=True),
+}
+#: Before 2.9 the DAGRun schema marks the data interval readOnly (the 2.6.3-2.8.4 sources'
+#: v1.yaml; recorded on 2.6.3, 2.7.3 and 2.8.4): connexion refuses it before the view runs.
+TRIGGER_BODY_BEFORE_2_9 = {
+    **TRIGGER_BODY,
+    "data_interval_start": READ_ONLY_DATE,
+    "data_interval_end": READ_ONLY_DATE,
 }
 BATCH_BODY = {
     "order_by": Prop("string"),
@@ -258,7 +268,7 @@ class V1(Api):
             ("success", "failed", "queued") if self.at_least("2.5.0") else ("success", "failed")
         )
         return {
-            "trigger": TRIGGER_BODY,
+            "trigger": TRIGGER_BODY if self.at_least("2.9.0") else TRIGGER_BODY_BEFORE_2_9,
             "batch_list": BATCH_BODY,
             "update": {"state": Prop("string", enum=states)},
             "set_note": {"note": Prop("string")},
@@ -423,14 +433,15 @@ class V1(Api):
 
     def get_health(self, call: Call) -> Response:
         beat = iso(self.store.clock.now())
-        return self.ok(
-            {
-                "dag_processor": {"latest_dag_processor_heartbeat": None, "status": None},
-                "metadatabase": {"status": "healthy"},
-                "scheduler": {"latest_scheduler_heartbeat": beat, "status": "healthy"},
-                "triggerer": {"latest_triggerer_heartbeat": None, "status": None},
-            }
-        )
+        body: dict[str, Any] = {
+            "metadatabase": {"status": "healthy"},
+            "scheduler": {"latest_scheduler_heartbeat": beat, "status": "healthy"},
+        }
+        if self.at_least("2.6.2"):  # "New in version 2.6.2" (2.10 spec)
+            body["triggerer"] = {"latest_triggerer_heartbeat": None, "status": None}
+        if self.at_least("2.7.0"):  # not in 2.6.3's health schema nor its recording
+            body["dag_processor"] = {"latest_dag_processor_heartbeat": None, "status": None}
+        return self.ok(body)
 
     # -- DAGs ----------------------------------------------------------------------------
 
@@ -590,7 +601,8 @@ class V1(Api):
             text = data.get(date_key)
             if not isinstance(text, str):
                 raise self.bad_request(
-                    f"'{text}' is not an instance of 'str'", title="Incorrect datetime argument"
+                    _parse_type_error(text, pendulum3=self.at_least("2.8.0")),
+                    title="Incorrect datetime argument",
                 )
             moment = parse_datetime(text)
             if moment is None:
@@ -704,3 +716,15 @@ class V1(Api):
         run = self._run(call, "DAGRun not found", self._missing(call))
         bodies = [self.event_body(self.store.event(i)) for i in run.consumed_events]
         return self.ok({"dataset_events": bodies, "total_entries": len(bodies)})
+
+
+def _parse_type_error(value: Any, *, pendulum3: bool) -> str:
+    """The TypeError `pendulum.parse` raises for a non-string: pendulum 3 from Airflow 2.8
+    on, pendulum 2 before (the releases' installed pendulum; recorded on 2.6.3 to 2.11.2)."""
+    name = type(value).__name__
+    if pendulum3:
+        what = "'None'" if value is None else f"'{name}' object"
+        return f"{what} is not an instance of 'str'"
+    if isinstance(value, list | dict):
+        return f"expected string or bytes-like object, got '{name}'"
+    return f"argument of type '{name}' is not iterable"

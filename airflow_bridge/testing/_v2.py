@@ -419,10 +419,11 @@ class V2(Api):
             "next_cursor": None,
             "previous_cursor": None,
         }
+        # The cursors are in 3.2.2's recordings (not in the 3.2.1 spec), the limit from 3.3.
         cursors = {
             "total_entries_limit": "3.3.0",
-            "next_cursor": "3.3.0",
-            "previous_cursor": "3.3.0",
+            "next_cursor": "3.2.2",
+            "previous_cursor": "3.2.2",
         }
         return json_response(200, self.since(body, cursors))
 
