@@ -5,7 +5,8 @@ with Client("http://127.0.0.1:8080", username="admin", password="admin") as clie
     run = client.dag_runs.trigger("etl", conf={"x": 1})
 """
 
-from airflow_bridge._client import AsyncClient, AsyncDagRuns, Client, DagRuns
+from airflow_bridge._client import AsyncClient, Client
+from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
 from airflow_bridge._plans import RunFilters
 from airflow_bridge.models import (
     AssetEvent,

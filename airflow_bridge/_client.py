@@ -7,11 +7,9 @@ it; credentials become HTTP Basic or a token login, as the detected generation w
 
 from __future__ import annotations
 
-import builtins
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -21,12 +19,13 @@ import httpx
 
 from airflow_bridge import _plans as plans
 from airflow_bridge._auth import BearerToken, LoginAuth
+from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
 from airflow_bridge.adapters import BY_API, Adapter, ApiRequest, Reply
 from airflow_bridge.errors import TransportError
-from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState, ServerInfo
+from airflow_bridge.models import ServerInfo
 
 if TYPE_CHECKING:
-    from typing_extensions import Self, Unpack
+    from typing_extensions import Self
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
@@ -278,239 +277,6 @@ class AsyncClient(_ClientBase):
                 answer = None
             else:
                 answer = await self._send(step)
-
-
-class DagRuns:
-    """`client.dag_runs`: every DagRun operation, the same on Airflow 2 and 3."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def trigger(
-        self,
-        dag_id: str,
-        *,
-        run_id: str | None = None,
-        logical_date: datetime | None = None,
-        conf: Mapping[str, Any] | None = None,
-        note: str | None = None,
-        data_interval: tuple[datetime, datetime] | None = None,
-    ) -> DagRun:
-        """Start a run. Without logical_date the server picks one (or none, on Airflow 3)."""
-        _check_trigger_dates(logical_date, data_interval)
-        a = self._client._adapter()
-        request = a.trigger(
-            dag_id,
-            run_id=run_id,
-            logical_date=logical_date,
-            conf=conf,
-            note=note,
-            data_interval=data_interval,
-        )
-        return self._client._run(plans.call(request, a.parse_run))
-
-    def get(self, dag_id: str, run_id: str) -> DagRun:
-        a = self._client._adapter()
-        return self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
-
-    def iter(
-        self,
-        dag_id: str = "~",
-        *,
-        limit: int | None = None,
-        page_size: int = 100,
-        **filters: Unpack[plans.RunFilters],
-    ) -> Iterator[DagRun]:
-        """Runs of one DAG (`~` = all DAGs, `dag_ids=[...]` = several), fetched lazily
-        page by page; `limit=None` means all of them."""
-        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
-        return self._walk(pager)
-
-    def _walk(self, pager: plans.Pager) -> Iterator[DagRun]:
-        a = self._client._adapter()
-        while (plan := pager.next_page(a)) is not None:
-            yield from pager.accept(self._client._run(plan))
-
-    def list(
-        self,
-        dag_id: str = "~",
-        *,
-        limit: int | None = None,
-        page_size: int = 100,
-        **filters: Unpack[plans.RunFilters],
-    ) -> builtins.list[DagRun]:
-        """`iter()`, collected."""
-        return [*self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
-
-    def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
-        """How many runs match, from one small request."""
-        a = self._client._adapter()
-        return self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
-
-    def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
-        """Mark a run queued, success or failed (servers refuse `running`)."""
-        return self.update(dag_id, run_id, state=state)
-
-    def set_note(self, dag_id: str, run_id: str, note: str) -> DagRun:
-        return self.update(dag_id, run_id, note=note)
-
-    def update(
-        self,
-        dag_id: str,
-        run_id: str,
-        *,
-        state: DagRunState | str | None = None,
-        note: str | None = None,
-    ) -> DagRun:
-        """Set state and/or note: one PATCH on Airflow 3, two calls on Airflow 2."""
-        a = self._client._adapter()
-        wire_state = None if state is None else plans.state_value(state)
-        return self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
-
-    def clear(
-        self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
-    ) -> ClearResult:
-        """Clear a run's task instances; a dry run (the default) only reports them."""
-        a = self._client._adapter()
-        request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
-        return self._client._run(
-            plans.call(request, lambda reply: a.parse_clear(reply, dry_run=dry_run))
-        )
-
-    def delete(self, dag_id: str, run_id: str) -> None:
-        a = self._client._adapter()
-        self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
-
-    def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
-        """The dataset (Airflow 2) or asset (Airflow 3) events that triggered the run."""
-        a = self._client._adapter()
-        return self._client._run(plans.call(a.upstream_events(dag_id, run_id), a.parse_events))
-
-    def wait(
-        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
-    ) -> DagRun:
-        """Poll until the run succeeds or fails; WaitTimeout after `timeout` seconds."""
-        a = self._client._adapter()
-        plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
-        return self._client._run(plan)
-
-
-class AsyncDagRuns:
-    """`async_client.dag_runs`: `DagRuns`, awaited."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    async def trigger(
-        self,
-        dag_id: str,
-        *,
-        run_id: str | None = None,
-        logical_date: datetime | None = None,
-        conf: Mapping[str, Any] | None = None,
-        note: str | None = None,
-        data_interval: tuple[datetime, datetime] | None = None,
-    ) -> DagRun:
-        _check_trigger_dates(logical_date, data_interval)
-        a = await self._client._adapter()
-        request = a.trigger(
-            dag_id,
-            run_id=run_id,
-            logical_date=logical_date,
-            conf=conf,
-            note=note,
-            data_interval=data_interval,
-        )
-        return await self._client._run(plans.call(request, a.parse_run))
-
-    async def get(self, dag_id: str, run_id: str) -> DagRun:
-        a = await self._client._adapter()
-        return await self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
-
-    def iter(
-        self,
-        dag_id: str = "~",
-        *,
-        limit: int | None = None,
-        page_size: int = 100,
-        **filters: Unpack[plans.RunFilters],
-    ) -> AsyncIterator[DagRun]:
-        """Use with `async for`; filters are checked at once, pages fetched lazily."""
-        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
-        return self._walk(pager)
-
-    async def _walk(self, pager: plans.Pager) -> AsyncIterator[DagRun]:
-        a = await self._client._adapter()
-        while (plan := pager.next_page(a)) is not None:
-            for run in pager.accept(await self._client._run(plan)):
-                yield run
-
-    async def list(
-        self,
-        dag_id: str = "~",
-        *,
-        limit: int | None = None,
-        page_size: int = 100,
-        **filters: Unpack[plans.RunFilters],
-    ) -> builtins.list[DagRun]:
-        return [run async for run in self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
-
-    async def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
-        a = await self._client._adapter()
-        return await self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
-
-    async def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
-        return await self.update(dag_id, run_id, state=state)
-
-    async def set_note(self, dag_id: str, run_id: str, note: str) -> DagRun:
-        return await self.update(dag_id, run_id, note=note)
-
-    async def update(
-        self,
-        dag_id: str,
-        run_id: str,
-        *,
-        state: DagRunState | str | None = None,
-        note: str | None = None,
-    ) -> DagRun:
-        a = await self._client._adapter()
-        wire_state = None if state is None else plans.state_value(state)
-        return await self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
-
-    async def clear(
-        self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
-    ) -> ClearResult:
-        a = await self._client._adapter()
-        request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
-        return await self._client._run(
-            plans.call(request, lambda reply: a.parse_clear(reply, dry_run=dry_run))
-        )
-
-    async def delete(self, dag_id: str, run_id: str) -> None:
-        a = await self._client._adapter()
-        await self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
-
-    async def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
-        a = await self._client._adapter()
-        return await self._client._run(
-            plans.call(a.upstream_events(dag_id, run_id), a.parse_events)
-        )
-
-    async def wait(
-        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
-    ) -> DagRun:
-        a = await self._client._adapter()
-        plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
-        return await self._client._run(plan)
-
-
-def _check_trigger_dates(
-    logical_date: datetime | None, data_interval: tuple[datetime, datetime] | None
-) -> None:
-    start, end = data_interval if isinstance(data_interval, tuple) else (None, None)
-    plans.check_dates(
-        {"logical_date": logical_date, "data_interval start": start, "data_interval end": end}
-    )
 
 
 def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
