@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DEFAULT_VERSIONS = "2.10.5 3.3.2"
+pytest_plugins = ["pytester"]  # tests that run pytest itself: the plugin, the README example
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
