@@ -74,6 +74,10 @@ def test_upstream_events_of_a_consumer_run(fake_airflow: FakeAirflow) -> None:
         fake_airflow.advance(producer.run_id, to="success")
         (consumer,) = client.dag_runs.list("bridge_consumer")
         assert consumer.run_type == "asset_triggered"
+        if client.server.version == "3.3.2":  # as recorded: a 500 until the consumer starts
+            with pytest.raises(ServerError):
+                client.dag_runs.upstream_events("bridge_consumer", consumer.run_id)
+        fake_airflow.advance(consumer.run_id, to="running", dag_id="bridge_consumer")
         (event,) = client.dag_runs.upstream_events("bridge_consumer", consumer.run_id)
         assert (event.source_dag_id, event.source_run_id) == ("bridge_producer", "p1")
         assert client.dag_runs.upstream_events("bridge_producer", "p1") == []

@@ -342,6 +342,10 @@ class V2(Api):
             run = self.store.run(dag_id, run_id)
             if run is None:
                 continue
+            if run.start_date is None and self.at_least("3.3.0"):
+                # Seen on 3.3.2: the response model requires created_dagruns[].start_date, so
+                # asking before the created run starts is an unhandled 500.
+                raise _unhandled()
             interval = run.data_interval or (None, None)
             reference = {
                 "run_id": run.run_id,
@@ -573,8 +577,7 @@ class V2(Api):
             return
         if self.at_least("3.3.0"):
             raise database_error(500, "Database error", "hidden", "hidden")
-        text = b"Internal Server Error"
-        raise Abort(Response(500, {"content-type": "text/plain; charset=utf-8"}, text))
+        raise _unhandled()
 
     def _duplicate(self, by_run_id: bool) -> Abort:
         column = "run_id" if by_run_id else "logical_date"
@@ -814,3 +817,9 @@ def _cookie(header: str, name: str) -> str:
         if key == name:
             return value
     return ""
+
+
+def _unhandled() -> Abort:
+    """What FastAPI answers when a route raises: a plain-text 500."""
+    text = b"Internal Server Error"
+    return Abort(Response(500, {"content-type": "text/plain; charset=utf-8"}, text))
