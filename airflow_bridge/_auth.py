@@ -23,8 +23,6 @@ from airflow_bridge.adapters import ApiRequest
 
 #: Log in again this many seconds before the token's `exp`, so no request races the expiry.
 EXPIRY_MARGIN = 30.0
-#: Statuses whose body is read to ask the adapter whether the token was rejected.
-REJECTIONS = (401, 403)
 
 
 class BearerToken(httpx.Auth):
@@ -99,7 +97,7 @@ class LoginAuth(httpx.Auth):
                 self._accept_login(login)
         used = self._token
         response = yield self._authorized(request)
-        if response.status_code not in REJECTIONS:
+        if response.status_code < 400:  # only a refusal can be a rejected token
             return
         response.read()
         if self._token_rejected(response):
@@ -122,7 +120,7 @@ class LoginAuth(httpx.Auth):
                 self._accept_login(login)
         used = self._token
         response = yield self._authorized(request)
-        if response.status_code not in REJECTIONS:
+        if response.status_code < 400:
             return
         await response.aread()
         if self._token_rejected(response):

@@ -20,7 +20,7 @@ import httpx
 from airflow_bridge import _plans as plans
 from airflow_bridge._auth import BearerToken, LoginAuth
 from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
-from airflow_bridge.adapters import BY_API, Adapter, ApiRequest, Reply
+from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, ApiRequest, Reply
 from airflow_bridge.errors import TransportError
 from airflow_bridge.models import ServerInfo
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
-_API_SUFFIXES = tuple(f"/api/{api}" for api in ("v1", "v2"))
+_API_SUFFIXES = tuple(generation.prefix for generation in GENERATIONS)
 
 
 class _ClientBase:

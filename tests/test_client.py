@@ -68,7 +68,13 @@ def test_detection_happens_once_and_sends_no_credentials() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://airflow:8080/api/v2", "http://airflow:8080/api/v2/", "http://airflow:8080/"]
+    "url",
+    [
+        "http://airflow:8080/api/v2",
+        "http://airflow:8080/api/v2/",
+        "http://airflow:8080/api/v1",
+        "http://airflow:8080/",
+    ],
 )
 def test_base_url_with_api_suffix_or_slash_is_the_server_root(url: str) -> None:
     server = v2_server({})
