@@ -34,3 +34,18 @@ __all__ = [
     "RunType",
     "ServerInfo",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, the installed distribution's version, read only when asked.
+
+    pyproject.toml stays its one source; reading it lazily keeps importlib.metadata (about
+    5 ms, measured on this project's machine) out of `import airflow_bridge`. The package
+    only imports when installed (adapters/ is mapped in by the install), so the metadata is
+    always there.
+    """
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("airflow-bridge")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

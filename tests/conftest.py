@@ -18,6 +18,17 @@ pytest_plugins = ["pytester"]  # tests that run pytest itself: the plugin, the R
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--real", action="store_true", help="run the real-server tier")
+    parser.addoption(
+        "--differential-examples",
+        type=int,
+        default=None,
+        help="generated sequences the differential tier runs (default 12, about 3 minutes)",
+    )
+    parser.addoption(
+        "--differential-seed",
+        default=None,
+        help='seed of the differential tier\'s generator: a number (default 0) or "random"',
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,22 +40,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def test_versions() -> list[str]:
+def live_versions() -> list[str]:
+    """The Airflow versions the real tier runs against (AIRFLOW_BRIDGE_TEST_VERSIONS)."""
     return os.environ.get("AIRFLOW_BRIDGE_TEST_VERSIONS", DEFAULT_VERSIONS).split()
-
-
-test_versions.__test__ = False  # type: ignore[attr-defined]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "live_server" in metafunc.fixturenames:
-        metafunc.parametrize("live_server", test_versions(), indirect=True, scope="session")
+        metafunc.parametrize("live_server", live_versions(), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
 def live_servers() -> Iterator[dict[str, dict[str, object]]]:
     """Starts (or reuses) the servers of scripts/airflow-servers; leaves them running."""
-    versions = test_versions()
+    versions = live_versions()
     subprocess.run([str(ROOT / "scripts" / "airflow-servers"), "up", *versions], check=True)
     yield {v: json.loads((ROOT / ".airflow" / v / "server.json").read_text()) for v in versions}
 

@@ -41,40 +41,41 @@ def test_demo_walks_both_generations_in_a_few_seconds() -> None:
 
 
 def test_fake_server_serves_until_interrupted() -> None:
-    server = subprocess.Popen(
+    # The `with` closes the stdout pipe (an unclosed one is a ResourceWarning, an error here).
+    with subprocess.Popen(
         [sys.executable, "-m", "airflow_bridge.cli", "fake-server", "--version", "2.10.5",
          "--port", "0", "--user", "ci:s3cret"],
         stdout=subprocess.PIPE,
         text=True,
         env=ENV,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert "Fake Airflow 2.10.5 at http://127.0.0.1:" in banner and "users: ci" in banner
-        url = banner.split(" at ")[1].split(" ")[0]
-        probe = cli("--server", url, "-u", "ci", "-p", "s3cret", "-o", "json", "probe")
-        assert probe.returncode == 0, probe.stderr
-        (status,) = json.loads(probe.stdout)
-        assert (status["version"], status["api"], status["auth_ok"]) == ("2.10.5", "v1", True)
-    finally:
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=10) == 0
+    ) as server:  # fmt: skip
+        try:
+            assert server.stdout is not None
+            banner = server.stdout.readline()
+            assert "Fake Airflow 2.10.5 at http://127.0.0.1:" in banner and "users: ci" in banner
+            url = banner.split(" at ")[1].split(" ")[0]
+            probe = cli("--server", url, "-u", "ci", "-p", "s3cret", "-o", "json", "probe")
+            assert probe.returncode == 0, probe.stderr
+            (status,) = json.loads(probe.stdout)
+            assert (status["version"], status["api"], status["auth_ok"]) == ("2.10.5", "v1", True)
+        finally:
+            server.send_signal(signal.SIGINT)
+            assert server.wait(timeout=10) == 0
 
 
 def test_fake_server_stops_on_sigterm_even_when_started_in_the_background() -> None:
     # A background job of a non-interactive shell starts with SIGINT ignored.
-    server = subprocess.Popen(
+    with subprocess.Popen(
         ["sh", "-c", f"exec {sys.executable} -m airflow_bridge.cli fake-server --port 0"],
         stdout=subprocess.PIPE,
         text=True,
         env=ENV,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
-    assert server.stdout is not None
-    assert "Fake Airflow 3.3.2 at http://127.0.0.1:" in server.stdout.readline()
-    server.send_signal(signal.SIGINT)
-    assert server.wait(timeout=10) == 0
+    ) as server:
+        assert server.stdout is not None
+        assert "Fake Airflow 3.3.2 at http://127.0.0.1:" in server.stdout.readline()
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=10) == 0
 
 
 def test_fake_server_rejects_an_unknown_version() -> None:

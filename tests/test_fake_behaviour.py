@@ -198,8 +198,7 @@ def test_wait_streams_states_until_the_run_ends() -> None:
 
 def test_the_server_drops_connections_and_streams_chunks() -> None:
     fake = FakeAirflow("3.3.2", auto=1, clock=ManualClock())
-    with fake.serve() as server:
-        http = httpx.Client(base_url=server.url)
+    with fake.serve() as server, httpx.Client(base_url=server.url) as http:
         token = http.post("/auth/token", json={"username": "admin", "password": "admin"})
         http.headers["authorization"] = f"Bearer {token.json()['access_token']}"
         http.post(RUNS_V2, json={"logical_date": None, "dag_run_id": "w"})

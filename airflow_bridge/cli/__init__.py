@@ -1,17 +1,41 @@
 """`airflow-bridge`: the command line for one Airflow server or a mixed fleet (needs `[cli]`).
 
 Commands live in their own modules and register on the `cli` group when imported (here);
-`main()` is the console script's entry point.
+`main()` is the console script's entry point. Without the `[cli]` extra (click, rich) the
+command still starts and says how to install it, as httpx's command does.
 """
 
-from airflow_bridge.cli._app import cli, probe
-from airflow_bridge.cli._demo import demo
-from airflow_bridge.cli._fake_server import fake_server
-from airflow_bridge.cli._runs import runs
+from __future__ import annotations
+
+import sys
+
+#: The top-level modules the `[cli]` extra installs.
+EXTRA_MODULES = frozenset({"click", "rich"})
+MISSING_EXTRA = (
+    "airflow-bridge: the command line needs the optional [cli] dependencies "
+    "({missing} is not installed).\n"
+    "Install them with: pip install 'airflow-bridge[cli]'"
+)
+
+try:
+    from airflow_bridge.cli._app import cli, probe
+    from airflow_bridge.cli._demo import demo
+    from airflow_bridge.cli._fake_server import fake_server
+    from airflow_bridge.cli._runs import runs
+except ModuleNotFoundError as error:
+    if (error.name or "").partition(".")[0] not in EXTRA_MODULES:
+        raise
+    _missing = error.name
+
+    def main() -> None:
+        """Say how to install the `[cli]` extra and exit with status 1."""
+        sys.exit(MISSING_EXTRA.format(missing=_missing))
+
+else:
+
+    def main() -> None:
+        """Run the command line (exit codes: 0 ok, 3 some servers failed, 1 all failed, 2 usage)."""
+        cli.main(prog_name="airflow-bridge", auto_envvar_prefix=None)
+
 
 __all__ = ["cli", "demo", "fake_server", "main", "probe", "runs"]
-
-
-def main() -> None:
-    """Run the command line (exit codes: 0 ok, 3 some servers failed, 1 all failed, 2 usage)."""
-    cli.main(prog_name="airflow-bridge", auto_envvar_prefix=None)
