@@ -1,0 +1,3 @@
+"""`airflow_client.client.rest`: only its ApiException (the HTTP layer is the facade)."""
+
+from airflow_bridge.compat._errors import ApiException as ApiException
