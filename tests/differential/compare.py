@@ -1,0 +1,297 @@
+"""What the tier compares, and what it tolerates: the one table of tolerances, the
+normalization of every answer, and the comparison of two targets' transcripts.
+
+A transcript is one `Step` per operation (plus the read-back at the end): the normalized value
+the facade returned, or the class of what it raised (and which argument names the message
+mentions). Normalized values replace each execution's tag and window by symbols and fold what
+the live scheduler decides on its own (see TOLERANCES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from airflow_bridge import AssetEvent, ClearResult, DagRun
+from differential.ops import Context
+
+# The one place where differences are tolerated. Each entry: what, and why it may differ.
+TOLERANCES: Mapping[str, str] = {
+    "api, server": "name the target itself (generation, base URL)",
+    "queued_at, start_date, end_date, last_scheduling_decision": (
+        "wall-clock times the server (or its scheduler) sets"
+    ),
+    "run_after, triggered_by, triggering_user, dag_display_name, bundle_version, extra": (
+        "Airflow 3 only: the facade reports them as None on Airflow 2 (README table)"
+    ),
+    "state queued/running/success of a run the sequence did not set": (
+        "the live scheduler moves runs queued -> running -> success on its own time; the fake "
+        "moves them only when told. Compared as 'scheduled'; 'failed', and a state the "
+        "sequence set, are compared exactly"
+    ),
+    "logical_date and data_interval of a run triggered without a logical date": (
+        "Airflow 2 dates it now, Airflow 3 leaves it undated (README table): compared as "
+        "'server-chosen'"
+    ),
+    "run_id chosen by the server": "it embeds the trigger time: compared as its prefix",
+    "ops on a run whose raw state differed just before (delete, clear, upstream_events, "
+    "update with a state)": (
+        "their outcome depends on queued vs running vs success (e.g. Airflow 3 refuses to "
+        "delete a running run); the step is skipped when the two targets' runs were not in "
+        "the same state. The fakes are first moved to the live server's state (FakeAirflow."
+        "advance), so fake-vs-live is skipped only when the fake cannot follow"
+    ),
+    "list/count membership under a scheduler-dependent filter": (
+        "a state filter naming queued/running/success, or a start_date/end_date/updated_at "
+        "bound, selects runs by what the scheduler did: only runs whose answer is certain "
+        "(a state the sequence set) are compared; each target's answer is instead checked "
+        "against its own read-back (the oracle: every run returned matches, none missing)"
+    ),
+    "list order by start_date/end_date/updated_at/queued_at": (
+        "scheduler-set values: compared as a set, the order checked by the oracle"
+    ),
+    "clear task-instance state": (
+        "set by the scheduler as it runs the tasks; compared only on a run the sequence set "
+        "to success (every task instance success then)"
+    ),
+    "UnsupportedOperation on Airflow 2 where the capability table says Airflow 2 lacks it": (
+        "run_types, run_after_* (filters and order), several order_by keys: Airflow 2's API "
+        "has no such thing; refused before sending, by design (README capability table)"
+    ),
+    "oracle: a run whose state or dates changed between the read-backs around a list/count": (
+        "the scheduler moved it while the call ran: not judged"
+    ),
+    "a live server that did not answer (TransportError)": (
+        "the shared servers can be overloaded by other work (SQLite locks): the example is "
+        "run once more, and fails if a live server again does not answer"
+    ),
+}
+
+SCHEDULED = frozenset({"queued", "running", "success"})
+TIMED_FIELDS = frozenset({"start_date", "end_date", "updated_at", "queued_at"})
+# What Airflow 2 lacks, as UnsupportedOperation names it (the run_after_* filters, ordering
+# by run_after, the run_types filter, several order_by keys).
+V1_LACKS = ("order_by_several", "run_types", "run_after")
+DROPPED = frozenset(
+    {
+        "api",
+        "server",
+        "queued_at",
+        "start_date",
+        "end_date",
+        "last_scheduling_decision",
+        "run_after",
+        "triggered_by",
+        "triggering_user",
+        "dag_display_name",
+        "bundle_version",
+        "extra",
+    }
+)
+RUN_DATES = ("logical_date", "data_interval_start", "data_interval_end")
+KEYWORDS = (
+    "run_id",
+    "note",
+    "conf",
+    "state",
+    "logical_date",
+    "data_interval",
+    "order_by",
+    "run_type",
+    "pattern",
+    "1000",
+    "mapping",
+    "dag_id",
+)
+ARGUMENT_ERRORS = frozenset({"BadRequest", "ValueError", "TypeError", "UnsupportedOperation"})
+
+
+@dataclass
+class Step:
+    """What one target answered to one op (normalized), and what its oracle saw."""
+
+    index: int
+    label: str
+    value: Any = None
+    raised: str | None = None
+    names: tuple[str, ...] = ()  # KEYWORDS its error message mentions
+    message: str = ""
+    pre: str | None = None  # the run's raw state just before a state-dependent op
+    oracle: list[str] = field(default_factory=list)
+    unsupported: str | None = None  # the capability Airflow 2 lacks, when that was raised
+
+    def outcome(self) -> Any:
+        return {"raised": self.raised} if self.raised else {"value": self.value}
+
+
+@dataclass
+class Transcript:
+    target: str
+    steps: list[Step] = field(default_factory=list)
+    cleanup: list[str] = field(default_factory=list)  # runs it could not delete
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Two targets answered one step differently (or one target broke its own oracle)."""
+
+    left: str
+    right: str
+    index: int
+    label: str
+    aspect: str  # "outcome", "message", "oracle"
+    left_saw: Any
+    right_saw: Any
+
+    @property
+    def signature(self) -> tuple[str, str, str, str]:
+        """What identifies this divergence while a sequence is shrunk."""
+        kind = self.label.split("(")[0]
+        return (kind, self.aspect, _shape(self.left_saw), _shape(self.right_saw))
+
+    def describe(self, width: int = 400) -> str:
+        return (
+            f"step {self.index} {self.label} [{self.aspect}]\n"
+            f"    {self.left}: {_cut(self.left_saw, width)}\n"
+            f"    {self.right}: {_cut(self.right_saw, width)}"
+        )
+
+
+def _cut(seen: Any, width: int) -> str:
+    text = str(seen)
+    return text if len(text) <= width else text[:width] + f"… ({len(text)} chars)"
+
+
+def _shape(seen: Any) -> str:
+    if isinstance(seen, dict) and "raised" in seen:
+        return f"raised {seen['raised']}"
+    return "value" if not isinstance(seen, list) else "oracle"
+
+
+# -- normalization -------------------------------------------------------------------------
+
+
+@dataclass
+class RunMemory:
+    """What one execution knows of its runs: handles by run id, states it set, how each was
+    triggered (to fold what the server chose)."""
+
+    ctx: Context
+    handles: dict[str, str] = field(default_factory=dict)  # run_id -> handle
+    explicit: dict[str, str] = field(default_factory=dict)  # handle -> state it set
+    undated: set[str] = field(default_factory=set)  # handles triggered without a date
+    server_named: set[str] = field(default_factory=set)
+
+    def local_id(self, run_id: str) -> str:
+        handle = self.handles.get(run_id)
+        if handle in self.server_named:
+            return f"<server-named {run_id.split('__')[0]}__…>"
+        return run_id.replace(self.ctx.tag, "TAG")
+
+    def offset(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        minutes, rest = divmod(value - self.ctx.base, _MINUTE)
+        if not rest and -1000 < minutes < 1000:
+            return f"base{minutes:+d}m"
+        return value.isoformat()
+
+    def fold_state(self, run_id: str, state: object) -> object:
+        value = getattr(state, "value", state)
+        handle = self.handles.get(run_id, "")
+        if value in SCHEDULED and self.explicit.get(handle) != value:
+            return "scheduled"
+        return value
+
+    def is_certain(self, run_id: str) -> bool:
+        """Is this run's state decided by the sequence rather than the scheduler?"""
+        return self.handles.get(run_id, "") in self.explicit
+
+    def run(self, run: DagRun) -> dict[str, Any]:
+        data = {k: v for k, v in run.to_dict().items() if k not in DROPPED}
+        data["run_id"] = self.local_id(run.run_id)
+        data["state"] = self.fold_state(run.run_id, run.state)
+        handle = self.handles.get(run.run_id, "")
+        for name in RUN_DATES:
+            if handle in self.undated:
+                data[name] = "server-chosen"
+            else:
+                data[name] = self.offset(getattr(run, name))
+        return data
+
+    def clear(self, result: ClearResult) -> dict[str, Any]:
+        tis = []
+        for ti in result.task_instances:
+            handle = self.handles.get(ti.run_id, "")
+            settled = self.explicit.get(handle) == "success"
+            tis.append(
+                (
+                    ti.dag_id,
+                    self.local_id(ti.run_id),
+                    ti.task_id,
+                    ti.map_index,
+                    ti.state if settled else "(not compared)",
+                )
+            )
+        return {
+            "dry_run": result.dry_run,
+            "task_instances": sorted(tis, key=repr),
+            "dag_run": None if result.dag_run is None else self.run(result.dag_run),
+        }
+
+    def events(self, events: Iterable[AssetEvent]) -> list[dict[str, Any]]:
+        return [
+            {"uri": e.uri, "source": (e.source_dag_id, e.source_task_id)}
+            for e in sorted(events, key=lambda e: e.timestamp)
+        ]
+
+
+_MINUTE = datetime(2000, 1, 1, 0, 1) - datetime(2000, 1, 1)
+
+
+def names_in(message: str) -> tuple[str, ...]:
+    low = message.lower()
+    return tuple(word for word in KEYWORDS if word in low)
+
+
+# -- comparison ----------------------------------------------------------------------------
+
+
+def oracle_findings(transcript: Transcript) -> list[Divergence]:
+    """Every step where the target's answer broke the facade's meaning (see Oracle)."""
+    return [
+        Divergence(transcript.target, "its own read-back", s.index, s.label, "oracle", s.oracle, [])
+        for s in transcript.steps
+        if s.oracle
+    ]
+
+
+def compare(left: Transcript, right: Transcript, *, generations: bool) -> list[Divergence]:
+    """Every step the two answered differently (`generations`: `left` is Airflow 2 and
+    `right` Airflow 3, and the capability gaps of Airflow 2 are tolerated)."""
+    found: list[Divergence] = []
+    for a, b in zip(left.steps, right.steps, strict=True):
+
+        def add(aspect: str, x: Any, y: Any, a: Step = a) -> None:
+            found.append(Divergence(left.target, right.target, a.index, a.label, aspect, x, y))
+
+        if a.pre != b.pre:
+            continue  # TOLERANCES: the runs were in different states
+        if generations and a.unsupported and not b.raised:
+            continue  # TOLERANCES: a capability Airflow 2 (the left side) lacks
+        if a.outcome() != b.outcome():
+            shown_a = {"raised": a.raised, "message": a.message} if a.raised else a.outcome()
+            shown_b = {"raised": b.raised, "message": b.message} if b.raised else b.outcome()
+            add("outcome", shown_a, shown_b)
+        elif a.raised in ARGUMENT_ERRORS and a.names != b.names:
+            add(
+                "message",
+                {"names": a.names, "message": a.message},
+                {
+                    "names": b.names,
+                    "message": b.message,
+                },
+            )
+    return found
