@@ -7,7 +7,9 @@ only declare what differs (names, tables, a few bodies); everything else lives h
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -15,7 +17,14 @@ from urllib.parse import quote
 
 import attrs
 
-from airflow_bridge.errors import ApiError, InvalidResponse, UnsupportedOperation, error_class
+from airflow_bridge.errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidResponse,
+    InvalidRunId,
+    UnsupportedOperation,
+    error_class,
+)
 from airflow_bridge.models import (
     DATE_FILTERS,
     ORDER_FIELDS,
@@ -29,7 +38,8 @@ from airflow_bridge.models import (
 )
 
 from ._dates import format_datetime
-from ._http import ApiRequest, Reply, check
+from ._http import ApiRequest, Reply, check, error_message, json_or_text
+from ._notes import read_note
 from ._wire_model import WireModel
 
 Version = tuple[int, ...]
@@ -62,6 +72,7 @@ CAPABILITIES = (
     "order_by_several_with_dag_ids",
     "run_id_pattern",
     "dag_id_pattern",
+    "cursor_pagination",
 )
 
 
@@ -84,8 +95,24 @@ class Adapter(ABC):
     batch_dates: ClassVar[Mapping[str, str]]
     #: normalized order_by field -> wire name.
     order_fields: ClassVar[Mapping[str, str]]
+    #: order_by field -> the release from which keyset pages sorted by it are exact (fields
+    #: whose value can be null); fields not listed: from `cursor_pagination`'s release.
+    cursor_order_since: ClassVar[Mapping[str, str]] = {}
+    #: date filters the GET list applies loosely: it also lists runs whose date is null.
+    #: Such runs are dropped here (`run_filter`), and count() then counts by walking.
+    loose_dates: ClassVar[frozenset[str]] = frozenset()
     events_path: ClassVar[str]
     events_key: ClassVar[str]
+    #: normalized run type -> this generation's name for it, where the two differ.
+    run_type_names: ClassVar[Mapping[str, str]] = {}
+    #: Airflow's default rules for a run_id given to trigger: the default
+    #: `[scheduler] allowed_run_id_pattern`, the generated ids' pattern (either may match),
+    #: and substrings refused whatever the pattern. A trigger answered `run_id_refusal`
+    #: whose run_id breaks these rules is InvalidRunId (a server configured with a wider
+    #: pattern accepts such ids and never answers so).
+    run_id_patterns: ClassVar[tuple[str, str]]
+    run_id_forbidden: ClassVar[tuple[str, ...]] = ()
+    run_id_refusal: ClassVar[int]
     run_model: WireModel[DagRun]
     event_model: WireModel[AssetEvent]
 
@@ -160,13 +187,20 @@ class Adapter(ABC):
         return reply.status == 401
 
     def parse_token(self, reply: Reply) -> str:
-        body = self.check(reply).json()
+        body = check(reply, self._login_error_class).json()
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str):
             raise InvalidResponse(
                 "no access_token in the login answer", method=reply.method, url=reply.url
             )
         return token
+
+    def _login_error_class(self, reply: Reply) -> type[ApiError]:
+        # A login refused for its content (empty fields are a 400 on Airflow 3.3.2) is a
+        # credentials problem like a 401, as Basic credentials are on Airflow 2.
+        if reply.status in (400, 401, 422):
+            return AuthenticationError
+        return self.error_class(reply)
 
     # -- requests ------------------------------------------------------------------------
 
@@ -214,11 +248,22 @@ class Adapter(ABC):
     def get(self, dag_id: str, run_id: str) -> ApiRequest:
         return ApiRequest("GET", self.run_path(dag_id, run_id))
 
-    def list_runs(self, query: RunQuery, *, offset: int, limit: int) -> ApiRequest:
-        """One page of runs: the GET list for one DAG or `~`, the batch POST for dag_ids."""
+    def list_runs(
+        self, query: RunQuery, *, offset: int, limit: int, cursor: str | None = None
+    ) -> ApiRequest:
+        """One page of runs: the GET list for one DAG or `~`, the batch POST for dag_ids.
+
+        With a `cursor` (`""` for the first page, then the last page's `next_cursor`) the page
+        is a keyset page instead of an offset one; see `pages_by_cursor`.
+        """
         if query.dag_ids is not None:
             return self._list_batch(query, offset, limit)
-        params: list[tuple[str, str]] = [("limit", str(limit)), ("offset", str(offset))]
+        params: list[tuple[str, str]] = [("limit", str(limit))]
+        if cursor is None:
+            params.append(("offset", str(offset)))
+        else:
+            self.require("cursor_pagination")
+            params.append(("cursor", cursor))
         for name, value in query.dates.items():
             params.append((self._date_name(name, self.list_dates), format_datetime(name, value)))
         if query.states:
@@ -226,7 +271,7 @@ class Adapter(ABC):
             params += [("state", state) for state in query.states]
         if query.run_types:
             self.require("run_types")
-            params += [("run_type", run_type) for run_type in query.run_types]
+            params += [("run_type", self.run_type_names.get(t, t)) for t in query.run_types]
         params += [("order_by", field) for field in self._order_by(query.order_by, batch=False)]
         for pattern in ("run_id_pattern", "dag_id_pattern"):
             value = getattr(query, pattern)
@@ -298,6 +343,30 @@ class Adapter(ABC):
             wire.append(("-" if descending else "") + self.order_fields[name])
         return wire
 
+    def pages_by_cursor(self, query: RunQuery) -> bool:
+        """Whether to walk this listing by keyset pages (`cursor`) rather than by offset.
+
+        Keyset pages stay exact while runs are created or deleted during the walk. The batch
+        POST (dag_ids) has no cursor; ordering by a nullable field needs the release that
+        pages over null values correctly (`cursor_order_since`).
+        """
+        if query.dag_ids is not None or not self.supports("cursor_pagination"):
+            return False
+        fields = (key.lstrip("-") for key in query.order_by)
+        since = (self.cursor_order_since.get(field) for field in fields)
+        return all(version is None or self._version_at_least(version) for version in since)
+
+    def run_filter(self, query: RunQuery) -> Callable[[DagRun], bool] | None:
+        """The check a listed run must pass for the filters this server applies loosely
+        (`loose_dates`); None when the server's answer is exact. A run whose date is null
+        matches no bound on that date, as on Airflow 2 and in Airflow 3's batch POST."""
+        if query.dag_ids is not None:
+            return None
+        fields = sorted({name[:-4] for name in query.dates if name in self.loose_dates})
+        if not fields:
+            return None
+        return lambda run: all(getattr(run, field) is not None for field in fields)
+
     def confirm_dag(self, dag_id: str) -> ApiRequest | None:
         """A request that answers 404 for an unknown DAG, when an empty list cannot tell."""
         return None
@@ -329,12 +398,49 @@ class Adapter(ABC):
         body = self.check(reply).json()
         return self._structure(reply, lambda: self._run(body))
 
+    def parse_trigger(self, reply: Reply, *, run_id: str | None) -> DagRun:
+        """`parse_run`, except that a run_id the server refused is InvalidRunId on every
+        generation (Airflow 2 answers a 500 page, Airflow 3 a 400)."""
+        if run_id is not None and reply.status == self.run_id_refusal:
+            broken = self.run_id_rule_broken(run_id)
+            if broken is not None:
+                said = error_message(json_or_text(reply)) if reply.status < 500 else ""
+                raise InvalidRunId(
+                    f"run_id {run_id!r} {broken}" + (f" (the server said: {said})" if said else ""),
+                    run_id=run_id,
+                    pattern=self.run_id_patterns[0],
+                    status=reply.status,
+                    method=reply.method,
+                    url=reply.url,
+                    body=json_or_text(reply),
+                )
+        return self.parse_run(reply)
+
+    def run_id_rule_broken(self, run_id: str) -> str | None:
+        """How run_id breaks this generation's default rules (see `run_id_patterns`), or None."""
+        for part in self.run_id_forbidden:
+            if part in run_id:
+                return f"contains {part!r}, which Airflow {self.major} refuses in a run id"
+        if any(re.fullmatch(p.strip("^$"), run_id) for p in self.run_id_patterns):
+            return None
+        return (
+            f"does not match {self.run_id_patterns[0]!r}, Airflow's default "
+            "[scheduler] allowed_run_id_pattern: use letters, digits and _ . ~ : + - only, "
+            "or widen the pattern in the server's configuration"
+        )
+
     def parse_page(self, reply: Reply) -> Page:
         body = self.check(reply).json()
 
         def page() -> Page:
             runs = tuple(self._run(raw) for raw in body["dag_runs"])
-            return Page(runs=runs, total_entries=int(body["total_entries"]))
+            total = body.get("total_entries")  # null on cursor pages of some 3.x releases
+            return Page(
+                runs=runs,
+                total_entries=None if total is None else int(total),
+                next_cursor=body.get("next_cursor"),
+                has_cursors="next_cursor" in body,
+            )
 
         return self._structure(reply, page)
 
@@ -344,9 +450,10 @@ class Adapter(ABC):
         body = self.check(reply).json()
 
         def cleared() -> ClearResult:
+            raws = body["task_instances"]
+            listed = Counter((ti["dag_id"], ti["task_id"]) for ti in raws)
             return ClearResult(
-                dry_run=True,
-                task_instances=tuple(_cleared_ti(ti) for ti in body["task_instances"]),
+                dry_run=True, task_instances=tuple(_cleared_ti(ti, listed) for ti in raws)
             )
 
         return self._structure(reply, cleared)
@@ -361,6 +468,8 @@ class Adapter(ABC):
         self.check(reply)
 
     def _run(self, raw: dict[str, Any]) -> DagRun:
+        if "note" in raw:  # "" (Airflow 2) and null (Airflow 3) both mean no note: None
+            raw["note"] = read_note(raw["note"])
         return self.run_model(raw, api=self.api, server=self.server.base_url)
 
     @staticmethod
@@ -390,11 +499,17 @@ def _interval(value: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
     return value[0], value[1]
 
 
-def _cleared_ti(raw: Mapping[str, Any]) -> ClearedTaskInstance:
+def _cleared_ti(raw: Mapping[str, Any], listed: Counter[tuple[str, str]]) -> ClearedTaskInstance:
+    """Airflow 2's references (2.10.5) have no map_index and no state. A task it lists once is
+    taken as unmapped (-1, what Airflow 3 reports); the instances of a mapped task are listed
+    once each, without their index, so theirs stays None. The state stays None."""
+    map_index = raw.get("map_index")
+    if "map_index" not in raw and listed[raw["dag_id"], raw["task_id"]] == 1:
+        map_index = -1
     return ClearedTaskInstance(
         dag_id=raw["dag_id"],
         run_id=raw.get("dag_run_id") or raw["run_id"],
         task_id=raw["task_id"],
-        map_index=raw.get("map_index"),
+        map_index=map_index,
         state=raw.get("state"),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
+from airflow_bridge.errors import InvalidArgument
+
 UTC = timezone.utc
 _FROMISO_TAKES_Z = sys.version_info >= (3, 11)
 
@@ -37,9 +39,12 @@ def format_datetime(argument: str, value: datetime) -> str:
     caller must say which instant they mean.
     """
     if not isinstance(value, datetime):
-        raise TypeError(f"{argument} must be a datetime, not {type(value).__name__}")
+        raise InvalidArgument(
+            f"{argument} must be a timezone-aware datetime, not {type(value).__name__} "
+            f"{value!r}: e.g. {argument}=datetime.fromisoformat('2024-01-01T00:00:00+00:00')"
+        )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
+        raise InvalidArgument(
             f"{argument} is a naive datetime: pass a timezone-aware one, "
             f"e.g. {argument}=datetime(..., tzinfo=timezone.utc)"
         )

@@ -3,6 +3,8 @@
 Also the one translation of a non-2xx reply into a typed error, shared by both generations:
 the message is found in RFC 7807 (`detail`/`title`), FastAPI (`detail` as text, object or
 validation list), Airflow 3's `{"error": ...}` for removed paths, or an HTML page's title.
+A redirect (which no Airflow API answers by itself: a proxy in front does) says where it points
+and which base URL to use instead.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import attrs
 
-from airflow_bridge.errors import ApiError, InvalidResponse, error_class
+from airflow_bridge.errors import ApiError, InvalidResponse, Redirected, error_class
 
 Params = tuple[tuple[str, str], ...]
 
@@ -66,6 +69,9 @@ def check(reply: Reply, classify: Callable[[Reply], type[ApiError]] | None = Non
     """
     if reply.ok:
         return reply
+    moved = redirected(reply)
+    if moved is not None:
+        raise moved
     body = json_or_text(reply)
     chosen = classify(reply) if classify else error_class(reply.status)
     raise chosen(
@@ -75,6 +81,46 @@ def check(reply: Reply, classify: Callable[[Reply], type[ApiError]] | None = Non
         url=reply.url,
         body=body,
     )
+
+
+def redirected(reply: Reply) -> Redirected | None:
+    """The error for a 3xx reply with a Location: where it points, and the base URL to use
+    when the target is the same path elsewhere (http -> https, another host or prefix)."""
+    location = reply.headers.get("location")
+    if not 300 <= reply.status < 400 or not location:
+        return None
+    target = urljoin(reply.url, location)
+    base = _moved_base(reply.url, target)
+    if base is not None:
+        advice = f"use base_url={base!r}"
+    else:
+        advice = (
+            "it does not lead to the same API path (a login page or a proxy rule?); "
+            "point base_url at the Airflow API server itself"
+        )
+    return Redirected(
+        f"redirected to {target}; {advice} (redirects are not followed, so requests and "
+        "credentials go only where you point them)",
+        location=target,
+        status=reply.status,
+        method=reply.method,
+        url=reply.url,
+    )
+
+
+def _moved_base(source: str, target: str) -> str | None:
+    """The target's base URL when it ends with the same API path as the source, e.g.
+    http://h/api/v2/version -> https://h/x/api/v2/version gives https://h/x."""
+    old, new = urlsplit(source), urlsplit(target)
+    if old.path == new.path and old.netloc == new.netloc and old.scheme == new.scheme:
+        return None  # redirected to itself (a loop, or a changed query only)
+    api = old.path.find("/api/")
+    if api < 0:
+        api = old.path.find("/auth/")
+    if api < 0 or not new.path.endswith(old.path[api:]):
+        return None
+    prefix = new.path[: len(new.path) - len(old.path[api:])]
+    return urlunsplit((new.scheme, new.netloc, prefix, "", ""))
 
 
 def error_message(body: Any) -> str:

@@ -14,9 +14,11 @@ from ._dates import format_datetime
 from ._http import ApiRequest
 from ._wire_model import WireModel
 
+#: Airflow 2 calls asset-triggered runs dataset-triggered (read and, as filters, written).
+_RUN_TYPE_NAMES = {RunType.ASSET_TRIGGERED.value: "dataset_triggered"}
 # Real 2.x servers name a created run's id `dag_run_id` (the spec's BasicDAGRun says run_id).
 _converter = make_converter(
-    run_type_aliases={"dataset_triggered": RunType.ASSET_TRIGGERED},
+    run_type_aliases={wire: RunType(name) for name, wire in _RUN_TYPE_NAMES.items()},
     renames={DagRunRef: {"run_id": "dag_run_id"}},
 )
 
@@ -49,6 +51,7 @@ class V1Adapter(Adapter):
         "order_by_several_with_dag_ids": None,
         "run_id_pattern": None,
         "dag_id_pattern": None,
+        "cursor_pagination": None,
     }
     list_dates: ClassVar[Mapping[str, str]] = {
         **{
@@ -75,6 +78,14 @@ class V1Adapter(Adapter):
     }
     events_path = "upstreamDatasetEvents"
     events_key = "dataset_events"
+    run_type_names: ClassVar[Mapping[str, str]] = _RUN_TYPE_NAMES
+    # airflow/models/dagrun.py of 2.10.5 (the pattern setting exists since 2.6.3). A refused
+    # run_id is an unhandled ValueError there: an HTML 500 page (seen on 2.10.5).
+    run_id_patterns = (
+        r"^[A-Za-z0-9_.~:+-]+$",
+        r"^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$",
+    )
+    run_id_refusal = 500
     run_model = WireModel(
         _converter,
         DagRun,

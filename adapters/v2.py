@@ -30,7 +30,20 @@ class V2Adapter(Adapter):
         "order_by_several_with_dag_ids": None,
         "run_id_pattern": "3.1.0",
         "dag_id_pattern": "3.2.0",
+        # `cursor`/`next_cursor` on the GET list: in the 3.2.2 release's code and recordings.
+        "cursor_pagination": "3.2.2",
     }
+    # 3.2.2 and 3.3.0 compare a null sort value like any other, so keyset pages sorted by a
+    # nullable field lose runs; 3.3.1 places nulls as the database sorts them (release code).
+    cursor_order_since: ClassVar[Mapping[str, str]] = {
+        field: "3.3.1" for field in ("logical_date", "start_date", "end_date", "conf")
+    }
+    # The GET list (not the batch POST) lets runs with a null start/end date through these
+    # bounds: every gte, and an lte not yet reached (seen live on 3.3.2; the recordings of
+    # 3.0.6, 3.1.8, 3.2.2 and 3.3.2 show it for start_date_gte).
+    loose_dates: ClassVar[frozenset[str]] = frozenset(
+        f"{field}_{bound}" for field in ("start_date", "end_date") for bound in ("gte", "lte")
+    )
     list_dates: ClassVar[Mapping[str, str]] = {name: name for name in DATE_FILTERS}
     batch_dates: ClassVar[Mapping[str, str]] = {
         k: v for k, v in list_dates.items() if not k.startswith("updated_at")
@@ -38,6 +51,14 @@ class V2Adapter(Adapter):
     order_fields: ClassVar[Mapping[str, str]] = {name: name for name in ORDER_FIELDS}
     events_path = "upstreamAssetEvents"
     events_key = "asset_events"
+    # airflow/models/dagrun.py of 3.3.2, which answers a refused run_id with a 400 naming
+    # the configured pattern, and refuses ".." whatever the pattern (seen on 3.3.2).
+    run_id_patterns = (
+        r"^[A-Za-z0-9_.~:+-]+$",
+        r"^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$",
+    )
+    run_id_forbidden = ("..",)
+    run_id_refusal = 400
     run_model = WireModel(
         _converter,
         DagRun,

@@ -20,8 +20,8 @@ import httpx
 from airflow_bridge import _plans as plans
 from airflow_bridge._auth import BearerToken, LoginAuth
 from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
-from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, ApiRequest, Reply
-from airflow_bridge.errors import TransportError
+from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, ApiRequest, Reply, redirected
+from airflow_bridge.errors import AuthenticationError, TransportError
 from airflow_bridge.models import ServerInfo
 
 if TYPE_CHECKING:
@@ -103,6 +103,38 @@ class _ClientBase:
     def _send_kwargs(self) -> dict[str, Any]:
         return {} if self._auth is None else {"auth": self._auth}
 
+    def _explained(self, error: AuthenticationError) -> AuthenticationError:
+        """The same refusal, plus what to change about the credentials this client was given.
+
+        Both generations refuse bad credentials as AuthenticationError (a refused login at
+        Airflow 3's /auth/token included); only the advice depends on what was passed.
+        """
+        login = self._adapter_.login_request("", "") if self._adapter_ else None
+        if self._username is not None:
+            if not self._username or not self._password:
+                hint = "the username or password is empty: pass both, non-empty"
+            else:
+                hint = "check username= and password= (the server refused them)"
+        elif self._user_auth is not None and login is not None:
+            hint = (
+                f"the auth= given was refused; this server issues tokens at {login.path}: pass "
+                "username= and password= instead and the client logs in (and renews the token)"
+            )
+        elif self._user_auth is not None:
+            hint = "check the credentials given as auth="
+        elif self._token is not None:
+            hint = "the token was refused (expired, or signed by another server?): pass a fresh "
+            hint += "token=, or username= and password= so the client logs in by itself"
+        else:
+            hint = "this server needs credentials: pass username= and password= (or token=)"
+        return AuthenticationError(
+            f"{error.message}; {hint}",
+            status=error.status,
+            method=error.method,
+            url=error.url,
+            body=error.body,
+        )
+
 
 class Client(_ClientBase):
     """A synchronous client for one Airflow server, Airflow 2 or 3.
@@ -171,7 +203,7 @@ class Client(_ClientBase):
         request = self._request(self._http, step)
         for attempt in (1, 2):
             try:
-                return _reply(self._http.send(request, **self._send_kwargs()))
+                return _checked(self._http.send(request, **self._send_kwargs()))
             except httpx.TransportError as exc:
                 if not _resend(request, exc, attempt):
                     raise _transport_error(request, exc) from exc
@@ -179,6 +211,12 @@ class Client(_ClientBase):
 
     def _run(self, plan: plans.Plan[T]) -> T:
         """Drive a plan: send its requests, sleep its sleeps, return its result."""
+        try:
+            return self._drive(plan)
+        except AuthenticationError as exc:
+            raise self._explained(exc) from exc
+
+    def _drive(self, plan: plans.Plan[T]) -> T:
         answer: Reply | None = None
         while True:
             try:
@@ -258,13 +296,19 @@ class AsyncClient(_ClientBase):
         request = self._request(self._http, step)
         for attempt in (1, 2):
             try:
-                return _reply(await self._http.send(request, **self._send_kwargs()))
+                return _checked(await self._http.send(request, **self._send_kwargs()))
             except httpx.TransportError as exc:
                 if not _resend(request, exc, attempt):
                     raise _transport_error(request, exc) from exc
         raise AssertionError("the second attempt returns or raises")
 
     async def _run(self, plan: plans.Plan[T]) -> T:
+        try:
+            return await self._drive(plan)
+        except AuthenticationError as exc:
+            raise self._explained(exc) from exc
+
+    async def _drive(self, plan: plans.Plan[T]) -> T:
         answer: Reply | None = None
         while True:
             try:
@@ -296,6 +340,16 @@ def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
     user = None if parts.username is None else unquote(parts.username)
     password = None if parts.password is None else unquote(parts.password)
     return root, user, password
+
+
+def _checked(response: httpx.Response) -> Reply:
+    """The reply, unless it is a redirect: that is raised at once, detection included, as
+    `Redirected` saying where it points (a probe would otherwise only see "answered 301")."""
+    reply = _reply(response)
+    moved = redirected(reply)
+    if moved is not None:
+        raise moved
+    return reply
 
 
 def _reply(response: httpx.Response) -> Reply:

@@ -7,11 +7,14 @@ client drive the operation's plan (see `_plans`); nothing here knows a generatio
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_bridge import _arguments as arguments
 from airflow_bridge import _plans as plans
+from airflow_bridge.adapters import Adapter, Reply, check_note
+from airflow_bridge.errors import InvalidArgument
 from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState
 
 if TYPE_CHECKING:
@@ -37,7 +40,7 @@ class DagRuns:
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> DagRun:
         """Start a run. Without logical_date the server picks one (or none, on Airflow 3)."""
-        _check_trigger_dates(logical_date, data_interval)
+        _check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
         a = self._client._adapter()
         request = a.trigger(
             dag_id,
@@ -47,9 +50,10 @@ class DagRuns:
             note=note,
             data_interval=data_interval,
         )
-        return self._client._run(plans.call(request, a.parse_run))
+        return self._client._run(plans.call(request, _triggered(a, run_id)))
 
     def get(self, dag_id: str, run_id: str) -> DagRun:
+        _check_run(dag_id, run_id)
         a = self._client._adapter()
         return self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
 
@@ -63,6 +67,7 @@ class DagRuns:
     ) -> Iterator[DagRun]:
         """Runs of one DAG (`~` = all DAGs, `dag_ids=[...]` = several), fetched lazily
         page by page; `limit=None` means all of them."""
+        arguments.paging(limit, page_size)
         pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
         return self._walk(pager)
 
@@ -84,8 +89,9 @@ class DagRuns:
 
     def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
         """How many runs match, from one small request."""
+        query = plans.make_query(dag_id, filters)  # checked before detection
         a = self._client._adapter()
-        return self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
+        return self._client._run(plans.count(a, query))
 
     def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
         """Mark a run queued, success or failed (servers refuse `running`)."""
@@ -103,14 +109,17 @@ class DagRuns:
         note: str | None = None,
     ) -> DagRun:
         """Set state and/or note: one PATCH on Airflow 3, two calls on Airflow 2."""
-        a = self._client._adapter()
+        _check_update(dag_id, run_id, state, note)
         wire_state = None if state is None else plans.state_value(state)
+        check_note(note)
+        a = self._client._adapter()
         return self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
 
     def clear(
         self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
     ) -> ClearResult:
         """Clear a run's task instances; a dry run (the default) only reports them."""
+        _check_clear(dag_id, run_id, dry_run, only_failed)
         a = self._client._adapter()
         request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
         return self._client._run(
@@ -118,11 +127,13 @@ class DagRuns:
         )
 
     def delete(self, dag_id: str, run_id: str) -> None:
+        _check_run(dag_id, run_id)
         a = self._client._adapter()
         self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
 
     def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
         """The dataset (Airflow 2) or asset (Airflow 3) events that triggered the run."""
+        _check_run(dag_id, run_id)
         a = self._client._adapter()
         return self._client._run(plans.call(a.upstream_events(dag_id, run_id), a.parse_events))
 
@@ -130,6 +141,8 @@ class DagRuns:
         self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
     ) -> DagRun:
         """Poll until the run succeeds or fails; WaitTimeout after `timeout` seconds."""
+        _check_run(dag_id, run_id)
+        arguments.polling(timeout, interval)
         a = self._client._adapter()
         plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
         return self._client._run(plan)
@@ -151,7 +164,7 @@ class AsyncDagRuns:
         note: str | None = None,
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> DagRun:
-        _check_trigger_dates(logical_date, data_interval)
+        _check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
         a = await self._client._adapter()
         request = a.trigger(
             dag_id,
@@ -161,9 +174,10 @@ class AsyncDagRuns:
             note=note,
             data_interval=data_interval,
         )
-        return await self._client._run(plans.call(request, a.parse_run))
+        return await self._client._run(plans.call(request, _triggered(a, run_id)))
 
     async def get(self, dag_id: str, run_id: str) -> DagRun:
+        _check_run(dag_id, run_id)
         a = await self._client._adapter()
         return await self._client._run(plans.call(a.get(dag_id, run_id), a.parse_run))
 
@@ -176,6 +190,7 @@ class AsyncDagRuns:
         **filters: Unpack[plans.RunFilters],
     ) -> AsyncIterator[DagRun]:
         """Use with `async for`; filters are checked at once, pages fetched lazily."""
+        arguments.paging(limit, page_size)
         pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
         return self._walk(pager)
 
@@ -196,8 +211,9 @@ class AsyncDagRuns:
         return [run async for run in self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
 
     async def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
+        query = plans.make_query(dag_id, filters)
         a = await self._client._adapter()
-        return await self._client._run(plans.count(a, plans.make_query(dag_id, filters)))
+        return await self._client._run(plans.count(a, query))
 
     async def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
         return await self.update(dag_id, run_id, state=state)
@@ -213,13 +229,16 @@ class AsyncDagRuns:
         state: DagRunState | str | None = None,
         note: str | None = None,
     ) -> DagRun:
-        a = await self._client._adapter()
+        _check_update(dag_id, run_id, state, note)
         wire_state = None if state is None else plans.state_value(state)
+        check_note(note)
+        a = await self._client._adapter()
         return await self._client._run(plans.update(a, dag_id, run_id, state=wire_state, note=note))
 
     async def clear(
         self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
     ) -> ClearResult:
+        _check_clear(dag_id, run_id, dry_run, only_failed)
         a = await self._client._adapter()
         request = a.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
         return await self._client._run(
@@ -227,10 +246,12 @@ class AsyncDagRuns:
         )
 
     async def delete(self, dag_id: str, run_id: str) -> None:
+        _check_run(dag_id, run_id)
         a = await self._client._adapter()
         await self._client._run(plans.call(a.delete(dag_id, run_id), a.parse_empty))
 
     async def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
+        _check_run(dag_id, run_id)
         a = await self._client._adapter()
         return await self._client._run(
             plans.call(a.upstream_events(dag_id, run_id), a.parse_events)
@@ -239,15 +260,53 @@ class AsyncDagRuns:
     async def wait(
         self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
     ) -> DagRun:
+        _check_run(dag_id, run_id)
+        arguments.polling(timeout, interval)
         a = await self._client._adapter()
         plan = plans.wait(a, dag_id, run_id, timeout=timeout, interval=interval)
         return await self._client._run(plan)
 
 
-def _check_trigger_dates(
-    logical_date: datetime | None, data_interval: tuple[datetime, datetime] | None
+def _check_trigger(
+    dag_id: str,
+    run_id: str | None,
+    logical_date: datetime | None,
+    conf: Mapping[str, Any] | None,
+    note: str | None,
+    data_interval: tuple[datetime, datetime] | None,
 ) -> None:
-    start, end = data_interval if isinstance(data_interval, tuple) else (None, None)
+    """Everything trigger() can refuse before detection (see `_arguments`)."""
+    arguments.identifier("dag_id", dag_id)
+    arguments.optional_run_id(run_id)
+    arguments.conf(conf)
+    check_note(note)
+    start, end = None, None
+    if data_interval is not None:
+        if not isinstance(data_interval, tuple | list) or len(data_interval) != 2:
+            raise InvalidArgument("data_interval must be a (start, end) pair of aware datetimes")
+        start, end = data_interval
     plans.check_dates(
         {"logical_date": logical_date, "data_interval start": start, "data_interval end": end}
     )
+
+
+def _check_run(dag_id: str, run_id: str) -> None:
+    arguments.identifier("dag_id", dag_id)
+    arguments.identifier("run_id", run_id)
+
+
+def _check_update(dag_id: str, run_id: str, state: object, note: object) -> None:
+    _check_run(dag_id, run_id)
+    if state is None and note is None:
+        raise InvalidArgument("update() needs state=, note= or both")
+
+
+def _check_clear(dag_id: str, run_id: str, dry_run: bool, only_failed: bool) -> None:
+    _check_run(dag_id, run_id)
+    arguments.flag("dry_run", dry_run)
+    arguments.flag("only_failed", only_failed)
+
+
+def _triggered(adapter: Adapter, run_id: str | None) -> Callable[[Reply], DagRun]:
+    """trigger()'s reply parser: a refused run_id is InvalidRunId on every generation."""
+    return lambda reply: adapter.parse_trigger(reply, run_id=run_id)

@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from airflow_bridge import _arguments as arguments
 from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
-from airflow_bridge.errors import VersionDetectionError, WaitTimeout
+from airflow_bridge.errors import (
+    ApiError,
+    InvalidArgument,
+    PartialUpdate,
+    VersionDetectionError,
+    WaitTimeout,
+)
 from airflow_bridge.models import DATE_FILTERS, DagRun, DagRunState, Page, RunQuery, RunType
 
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ else:
     from typing import TypedDict
 
 T = TypeVar("T")
+COUNT_PAGE_SIZE = 100  # the largest page both generations serve
 
 
 @attrs.frozen
@@ -73,23 +81,37 @@ def _gist(reply: Reply) -> str:
 def update(
     adapter: Adapter, dag_id: str, run_id: str, *, state: str | None, note: str | None
 ) -> Plan[DagRun]:
-    """Set state and/or note: one request on some generations, several on others."""
+    """Set state and/or note: one request on some generations, several on others.
+
+    The requests go in the adapter's order, the one likelier to be refused first. When a
+    later one is refused after an earlier one was applied, PartialUpdate says what was.
+    """
     if state is None and note is None:
         raise ValueError("update() needs state=, note= or both")
-    requests = adapter.update(dag_id, run_id, state=state, note=note)
     run: DagRun | None = None
-    for request in requests:
-        run = adapter.parse_run(_reply((yield request)))
+    applied: dict[str, Any] = {}
+    for request in adapter.update(dag_id, run_id, state=state, note=note):
+        fields = dict(request.json or {})
+        try:
+            run = adapter.parse_run(_reply((yield request)))
+        except ApiError as error:
+            if run is None:
+                raise
+            raise PartialUpdate(
+                error, applied=applied, not_applied=tuple(fields), run=run
+            ) from error
+        applied.update(fields)
     assert run is not None
     return run
 
 
-def page(adapter: Adapter, query: RunQuery, *, offset: int, limit: int) -> Plan[Page]:
+def page(
+    adapter: Adapter, query: RunQuery, *, offset: int, limit: int, cursor: str | None = None
+) -> Plan[Page]:
     """One page; an empty first page of a named DAG is checked so unknown DAGs are NotFound
     on every generation (some list an unknown DAG as an empty 200)."""
-    result = adapter.parse_page(
-        _reply((yield adapter.list_runs(query, offset=offset, limit=limit)))
-    )
+    request = adapter.list_runs(query, offset=offset, limit=limit, cursor=cursor)
+    result = adapter.parse_page(_reply((yield request)))
     if offset == 0 and not result.runs and query.dag_ids is None:
         confirm = adapter.confirm_dag(query.dag_id)
         if confirm is not None:
@@ -98,7 +120,19 @@ def page(adapter: Adapter, query: RunQuery, *, offset: int, limit: int) -> Plan[
 
 
 def count(adapter: Adapter, query: RunQuery) -> Plan[int]:
-    return (yield from page(adapter, query, offset=0, limit=1)).total_entries
+    """The server's `total_entries` from one small page, unless the server applies one of the
+    filters more loosely than its runs are checked here (`Adapter.run_filter`, e.g. Airflow
+    3's start/end date bounds letting runs with no such date through): then the matching
+    pages are walked and the runs that pass are counted."""
+    if adapter.run_filter(query) is None:
+        total = (yield from page(adapter, query, offset=0, limit=1)).total_entries
+        if total is not None:
+            return total
+    pager = Pager(query, limit=None, page_size=COUNT_PAGE_SIZE)
+    counted = 0
+    while (plan := pager.next_page(adapter)) is not None:
+        counted += len(pager.accept((yield from plan)))
+    return counted
 
 
 def wait(
@@ -128,11 +162,20 @@ def wait(
 
 
 class Pager:
-    """Walks pages of a listing by what the server actually returned.
+    """Walks the pages of a listing, never yielding the same run twice.
 
-    Servers silently cap a page (maximum_page_limit) and default differently (100 on v1, 50 on
-    v2), so the next offset is what came back, the end is `total_entries`, and a limit of 0
-    is never sent (v1 would answer a full default page).
+    Where the adapter says the server has keyset pages (`Adapter.pages_by_cursor`), the walk
+    follows each page's `next_cursor`, so runs created or deleted meanwhile shift nothing.
+    Elsewhere it pages by offset, by what the server actually returned: servers silently
+    cap a page (maximum_page_limit) and default differently (100 on v1, 50 on v2), so the
+    next offset is what came back and the end is `total_entries`. Runs created during an
+    offset walk shift the later pages (newest first, the runs at a page's end come again):
+    a run already yielded is dropped, not repeated. Runs deleted during an offset walk can
+    still make it miss runs; keyset pages cannot. Runs that a server lets through a filter
+    it applies too loosely are dropped (`Adapter.run_filter`), and `limit` counts the runs
+    yielded. A limit of 0 is never sent (v1 would answer a full default page).
+
+    Remembering the runs yielded costs about 150 bytes a run.
     """
 
     def __init__(self, query: RunQuery, *, limit: int | None, page_size: int) -> None:
@@ -144,25 +187,48 @@ class Pager:
         self._remaining = limit
         self._page_size = page_size
         self._offset = 0
+        self._cursor: str | None = None  # None: offset pages; "" asks for the first keyset page
+        self._keep: Callable[[DagRun], bool] | None = None
+        self._seen: set[tuple[str, str]] = set()
         self._done = limit == 0 or query.dag_ids == ()
 
     def next_page(self, adapter: Adapter) -> Plan[Page] | None:
         """The plan for the next page, or None when the listing is complete."""
         if self._done:
             return None
+        if self._offset == 0:
+            self._cursor = "" if adapter.pages_by_cursor(self._query) else None
+            self._keep = adapter.run_filter(self._query)
         size = self._page_size
         if self._remaining is not None:
             size = min(size, self._remaining)
-        return page(adapter, self._query, offset=self._offset, limit=size)
+        return page(adapter, self._query, offset=self._offset, limit=size, cursor=self._cursor)
 
     def accept(self, result: Page) -> Sequence[DagRun]:
-        runs = result.runs
+        """The runs of `result` to yield; decides whether there is a next page."""
+        self._offset += len(result.runs)
+        if self._cursor is not None and result.has_cursors:
+            self._cursor = result.next_cursor
+            self._done = not result.runs or self._cursor is None
+        else:  # offset pages (also when a server of unknown version ignored the cursor)
+            self._cursor = None
+            total = result.total_entries
+            self._done = not result.runs or (total is not None and self._offset >= total)
+        runs = [run for run in result.runs if self._new(run)]
         if self._remaining is not None:
             runs = runs[: self._remaining]
             self._remaining -= len(runs)
-        self._offset += len(result.runs)
-        self._done = not result.runs or self._offset >= result.total_entries or self._remaining == 0
+            self._done = self._done or self._remaining == 0
         return runs
+
+    def _new(self, run: DagRun) -> bool:
+        if self._keep is not None and not self._keep(run):
+            return False
+        key = (run.dag_id, run.run_id)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
 
 
 class RunFilters(TypedDict, total=False):
@@ -190,28 +256,25 @@ _FILTER_NAMES = frozenset(RunFilters.__annotations__)
 
 
 def make_query(dag_id: str, filters: RunFilters) -> RunQuery:
-    """Normalize the user's filters; unknown names are a TypeError, like any bad keyword."""
+    """Normalize and check the user's filters before anything is sent (InvalidArgument, a
+    TypeError too, for an unknown name, like any bad keyword; see `_arguments`)."""
     unknown = set(filters) - _FILTER_NAMES
     if unknown:
-        raise TypeError(
+        raise InvalidArgument(
             f"unknown filter(s) {', '.join(sorted(unknown))}; "
             f"known: {', '.join(sorted(_FILTER_NAMES))}"
         )
-    dag_ids = filters.get("dag_ids")
-    if dag_ids is not None:
-        dag_ids = (dag_ids,) if isinstance(dag_ids, str) else tuple(dag_ids)
-    order_by = filters.get("order_by")
     loose: Mapping[str, Any] = filters  # the date filters, looked up by computed names
     check_dates({name: loose.get(name) for name in DATE_FILTERS})
     return RunQuery(
-        dag_id=dag_id,
-        dag_ids=dag_ids,
-        states=_values(filters.get("states")),
-        run_types=_values(filters.get("run_types")),
+        dag_id=arguments.identifier("dag_id", dag_id),
+        dag_ids=arguments.dag_ids(filters.get("dag_ids")),
+        states=arguments.states(filters.get("states")),
+        run_types=arguments.run_types(filters.get("run_types")),
         dates={name: loose[name] for name in DATE_FILTERS if loose.get(name) is not None},
-        order_by=(order_by,) if isinstance(order_by, str) else tuple(order_by or ()),
-        run_id_pattern=filters.get("run_id_pattern"),
-        dag_id_pattern=filters.get("dag_id_pattern"),
+        order_by=arguments.order_by(filters.get("order_by")),
+        run_id_pattern=arguments.optional_text("run_id_pattern", filters.get("run_id_pattern")),
+        dag_id_pattern=arguments.optional_text("dag_id_pattern", filters.get("dag_id_pattern")),
     )
 
 
@@ -222,14 +285,6 @@ def check_dates(dates: Mapping[str, datetime | None]) -> None:
             format_datetime(name, value)
 
 
-def _values(items: Iterable[Enum | str] | Enum | str | None) -> tuple[str, ...]:
-    if items is None:
-        return ()
-    if isinstance(items, str | Enum):
-        items = (items,)
-    return tuple(_value(item) for item in items)
-
-
 def _value(item: Enum | str | None) -> str:
     if isinstance(item, Enum):
         return str(item.value)
@@ -237,5 +292,6 @@ def _value(item: Enum | str | None) -> str:
 
 
 def state_value(state: DagRunState | str) -> str:
-    """A state argument as the wire wants it: a DagRunState or its string value."""
-    return _value(state)
+    """A state to set, as the wire wants it: queued, success or failed (any case, or a
+    DagRunState); anything else is InvalidArgument before any request."""
+    return arguments.settable_state(state)

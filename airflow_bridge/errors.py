@@ -1,8 +1,15 @@
 """One flat error hierarchy for both Airflow generations.
 
-Every failure a user can meet is an `AirflowBridgeError`. Server answers are `ApiError`
-subclasses chosen by status, whatever the body's shape (RFC 7807 on Airflow 2, FastAPI's
-`detail` on Airflow 3, or an HTML page). Messages say what happened and never carry secrets.
+Every failure a server or the network can cause is an `AirflowBridgeError`. Server answers
+are `ApiError` subclasses chosen by status, whatever the body's shape (RFC 7807 on Airflow 2,
+FastAPI's `detail` on Airflow 3, or an HTML page). Messages say what happened and what to do,
+and never carry secrets.
+
+An argument the library can tell is wrong without asking a server is an `InvalidArgument`,
+raised before anything is sent (before the version probe too). It is a `ValueError` and a
+`TypeError`, not an `AirflowBridgeError`: it is the caller's bug, the same on every server, so
+`except AirflowBridgeError` (server or network trouble) never swallows it and a fleet raises
+it at once instead of reporting it once per server.
 """
 
 from __future__ import annotations
@@ -12,6 +19,10 @@ from typing import Any
 
 class AirflowBridgeError(Exception):
     """Base of every error this library raises."""
+
+
+class InvalidArgument(ValueError, TypeError):
+    """An argument no Airflow server would take as meant; raised before any request is sent."""
 
 
 class ApiError(AirflowBridgeError):
@@ -32,6 +43,31 @@ class BadRequest(ApiError):
     """400 or 422: the server refused the request's content (fix the arguments)."""
 
 
+class InvalidRunId(BadRequest):
+    """The server refused a trigger's run_id: it does not match the server's run id pattern.
+
+    Airflow 3 answers 400 naming the pattern; Airflow 2 (2.6.3+) fails with a 500 page, which
+    is reported as this error when the run_id fails Airflow's default pattern (seen on 2.10.5
+    and 3.3.2). `pattern` is the default pattern; a server may be configured with a wider one
+    (`[scheduler] allowed_run_id_pattern`), and then accepts such ids.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str,
+        pattern: str,
+        status: int,
+        method: str,
+        url: str,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, status=status, method=method, url=url, body=body)
+        self.run_id = run_id
+        self.pattern = pattern
+
+
 class AuthenticationError(ApiError):
     """401: missing or wrong credentials, or a login at /auth/token failed."""
 
@@ -50,6 +86,20 @@ class Conflict(ApiError):
 
 class ServerError(ApiError):
     """5xx: the server failed; retrying later may help."""
+
+
+class Redirected(ApiError):
+    """3xx: something in front of the server (a proxy, a login page) redirects the API.
+
+    The library does not follow redirects: a redirected POST may be replayed as a GET, and
+    credentials must not follow a redirect to another host. `location` is where it points;
+    the message says which base URL to use instead when the target is the same API elsewhere
+    (e.g. http -> https).
+    """
+
+    def __init__(self, message: str, *, location: str, status: int, method: str, url: str) -> None:
+        super().__init__(message, status=status, method=method, url=url)
+        self.location = location
 
 
 class UnsupportedOperation(AirflowBridgeError):
@@ -111,3 +161,31 @@ def error_class(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return ERRORS_BY_STATUS.get(status, ApiError)
+
+
+class PartialUpdate(ApiError):
+    """`update()` needed several calls (Airflow 2: state, then note) and a later one failed.
+
+    What the earlier calls changed stays changed: `applied` maps each field they set to its
+    value (e.g. `{"state": "failed"}`), `not_applied` names the fields of the failed call,
+    `run` is the run as the last successful call returned it, and `error` is the failed call's
+    own error (whose status, method and url this error repeats). Arguments that are wrong on
+    their own (a note over 1000 characters) are refused before the first call, so this only
+    happens when the server refuses or fails something else.
+    """
+
+    def __init__(
+        self, error: ApiError, *, applied: dict[str, Any], not_applied: tuple[str, ...], run: Any
+    ) -> None:
+        done = ", ".join(f"{name}={value!r}" for name, value in applied.items())
+        super().__init__(
+            f"{done} was applied, but {' and '.join(not_applied)} was not: {error.message}",
+            status=error.status,
+            method=error.method,
+            url=error.url,
+            body=error.body,
+        )
+        self.error = error
+        self.applied = applied
+        self.not_applied = not_applied
+        self.run = run

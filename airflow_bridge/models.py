@@ -63,7 +63,8 @@ class DagRun:
 
     `api` says which generation it came from and `server` which server (its base URL, or the
     name a fleet gave it). `extra` holds every field the server sent that has no normalized
-    home here, so nothing a newer server adds is lost.
+    home here, so nothing a newer server adds is lost. `note` is None when the run has no
+    note: Airflow 2 reports a note set to "" as "", Airflow 3 as null; both read as None.
     """
 
     dag_id: str
@@ -181,7 +182,12 @@ class AssetEvent:
 
 @attrs.frozen(kw_only=True)
 class ClearedTaskInstance:
-    """A task instance that a clear touched (or would touch, on a dry run)."""
+    """A task instance that a clear touched (or would touch, on a dry run).
+
+    `map_index` is -1 for a task that is not mapped, as Airflow 3 reports it. Airflow 2's dry
+    run (2.10.5) lists neither map_index nor state: a task it lists once has -1, the instances
+    of a mapped task (listed once each) have None, and `state` is always None there.
+    """
 
     dag_id: str
     run_id: str
@@ -241,10 +247,17 @@ class ServerInfo:
 
 @attrs.frozen(kw_only=True)
 class Page:
-    """One page of a list: the runs it held and the server's total across all pages."""
+    """One page of a list: the runs it held and the server's total across all pages.
+
+    `total_entries` is None where a server leaves it out (Airflow 3.2.2 to 3.3.1 on keyset
+    pages). `next_cursor` is the keyset token of the next page (None: no next page), and
+    `has_cursors` whether the server's answer has keyset tokens at all (Airflow 3.2.2+).
+    """
 
     runs: tuple[DagRun, ...]
-    total_entries: int
+    total_entries: int | None
+    next_cursor: str | None = None
+    has_cursors: bool = False
 
 
 DATE_FILTERS = tuple(

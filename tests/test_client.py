@@ -421,7 +421,8 @@ def test_unknown_filter_names_and_order_fields_are_type_and_value_errors() -> No
 
 
 def paged(total: int, cap: int) -> MockServer:
-    """A v2 server holding `total` runs that never returns more than `cap` a page."""
+    """A v2 server holding `total` runs that never returns more than `cap` a page; a 3.1
+    server, which pages by offset only (keyset pages: tests/test_sameness_state.py)."""
     runs = [v2_run(f"r{i}") for i in range(total)]
 
     def list_runs(request: httpx.Request) -> httpx.Response:
@@ -431,7 +432,8 @@ def paged(total: int, cap: int) -> MockServer:
             200, json={"dag_runs": runs[offset : offset + limit], "total_entries": total}
         )
 
-    return v2_server({("GET", V2_RUNS): list_runs})
+    version = (200, {"version": "3.1.8", "git_version": None})
+    return v2_server({("GET", "/api/v2/version"): version, ("GET", V2_RUNS): list_runs})
 
 
 def test_iter_pages_by_what_came_back_when_the_server_caps_pages() -> None:
