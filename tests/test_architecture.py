@@ -38,7 +38,13 @@ def modules(*folders: Path) -> list[Path]:
 
 
 FACADE_INTERNALS = ("airflow_bridge._client", "airflow_bridge._plans", "airflow_bridge._auth")
-UPPER = ("airflow_bridge.fleet", "airflow_bridge.cli", "airflow_bridge.testing")
+UPPER = (
+    "airflow_bridge.fleet",
+    "airflow_bridge.cli",
+    "airflow_bridge.testing",
+    "airflow_bridge.compat",
+    "airflow_bridge.migrate",
+)
 
 
 @pytest.mark.parametrize("path", [PACKAGE / "models.py", PACKAGE / "errors.py"], ids=str)
@@ -74,3 +80,37 @@ def test_the_fake_is_an_independent_oracle(path: Path) -> None:
 @pytest.mark.parametrize("path", modules(PACKAGE), ids=lambda p: p.name)
 def test_the_facade_never_imports_what_builds_on_it(path: Path) -> None:
     assert {name for name in imports_of(path) if name.startswith(UPPER)} == set()
+
+
+COMPAT = PACKAGE / "compat"
+COMPAT_MODULES = sorted(COMPAT.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", COMPAT_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_compat_is_thin_over_the_public_facade(path: Path) -> None:
+    """Only the public facade, models and errors, and the compat package itself: no second
+    HTTP stack, no adapter knowledge, nothing of the CLI or the fleet."""
+    import airflow_bridge
+
+    public = {"airflow_bridge", *(f"airflow_bridge.{name}" for name in airflow_bridge.__all__)}
+    allowed = ("airflow_bridge.compat", "airflow_bridge.models", "airflow_bridge.errors")
+    bad = {name for name in imports_of(path) if name not in public and not name.startswith(allowed)}
+    assert bad == set()
+    http_stacks = {"urllib3", "requests", "aiohttp", "urllib.request", "http.client"}
+    imported = {
+        alias.name
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module or ""
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert imported & http_stacks == set()
+    assert "httpx.Client(" not in path.read_text()
+
+
+@pytest.mark.parametrize("path", modules(PACKAGE / "migrate"), ids=lambda p: p.name)
+def test_the_scanner_reads_code_and_imports_nothing_of_the_library(path: Path) -> None:
+    assert {n for n in imports_of(path) if not n.startswith("airflow_bridge.migrate")} == set()

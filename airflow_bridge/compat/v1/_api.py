@@ -48,28 +48,33 @@ class DAGRunApi:
     def __init__(self, api_client: ApiClient | None = None) -> None:
         self.api_client = api_client or ApiClient()
 
-    def _with(self, fields: list[str] | None, run: DagRun) -> DAGRun:
+    @staticmethod
+    def _fields(opts: dict[str, Any]) -> list[str] | None:
+        fields: list[str] | None = opts.get("fields")
+        unknown = sorted(set(fields or ()) - set(DAGRun._fields))
+        if unknown:
+            raise ApiValueError(f"fields: unknown DAGRun field(s) {', '.join(unknown)}")
+        return fields
+
+    @staticmethod
+    def _with(fields: list[str] | None, run: DagRun) -> DAGRun:
         model = run_model(run)
         if fields is None:
             return model
-        unknown = sorted(set(fields) - set(DAGRun._fields))
-        if unknown:
-            raise ApiValueError(f"fields: unknown DAGRun field(s) {', '.join(unknown)}")
         return DAGRun.from_server({name: model.get(name) for name in fields})
 
     def get_dag_run(self, dag_id: str, dag_run_id: str, **kwargs: Any) -> DAGRun:
         """GET one run. `fields=[...]` keeps only those fields (as Airflow 2.9+ does)."""
-        opts = _calls.options("get_dag_run", kwargs, ("fields",))
+        fields = self._fields(_calls.options("get_dag_run", kwargs, ("fields",)))
         with translated(body_bytes=True):
-            return self._with(
-                opts.get("fields"), self.api_client.bridge.dag_runs.get(dag_id, dag_run_id)
-            )
+            return self._with(fields, self.api_client.bridge.dag_runs.get(dag_id, dag_run_id))
 
     def get_dag_runs(self, dag_id: str, **kwargs: Any) -> DAGRunCollection:
         """One page of a DAG's runs (`~` = all DAGs): limit (default 100), offset, the
         execution/start/end/updated_at `_gte`/`_lte` filters, state=[...], order_by, fields."""
         accepted = ("limit", "offset", *_DATE_FILTERS, "state", "order_by", "fields")
         opts = _calls.options("get_dag_runs", kwargs, accepted)
+        fields = self._fields(opts)
         with translated(body_bytes=True):
             runs, total = page(
                 self.api_client.bridge,
@@ -78,7 +83,7 @@ class DAGRunApi:
                 limit=opts.get("limit", 100),
                 filters=_filters(opts, states_key="state"),
             )
-            models = [self._with(opts.get("fields"), run) for run in runs]
+            models = [self._with(fields, run) for run in runs]
         return DAGRunCollection.from_server({"dag_runs": models, "total_entries": total})
 
     def get_dag_runs_batch(
