@@ -21,6 +21,7 @@ try:
     from airflow_bridge.cli._app import cli, probe
     from airflow_bridge.cli._demo import demo
     from airflow_bridge.cli._fake_server import fake_server
+    from airflow_bridge.cli._migrate import migrate
     from airflow_bridge.cli._runs import runs
 except ModuleNotFoundError as error:
     if (error.name or "").partition(".")[0] not in EXTRA_MODULES:
@@ -38,4 +39,4 @@ else:
         cli.main(prog_name="airflow-bridge", auto_envvar_prefix=None)
 
 
-__all__ = ["cli", "demo", "fake_server", "main", "probe", "runs"]
+__all__ = ["cli", "demo", "fake_server", "main", "migrate", "probe", "runs"]
