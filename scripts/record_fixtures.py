@@ -62,9 +62,10 @@ class Step:
     path: str | PerApi
     query: Query | PerApi = ()
     body: Any = None
-    auth: str = "admin"  # admin | viewer | none | bad
+    auth: str = "admin"  # admin | viewer | none | bad | empty (v1: Basic with an empty password)
     only: str | None = None  # "v1" or "v2" when the scenario exists in one generation
-    save_run: str | None = None  # context key that receives the response's dag_run_id
+    save_run: str | None = None  # context key that receives the response's `saved` field
+    saved: str = "dag_run_id"
     timeout: float = 30.0
 
 
@@ -144,8 +145,9 @@ class Recorder:
         if auth == "none":
             return {}, None
         if self.api == "v1":
-            user, password = self.users["admin" if auth == "bad" else auth]
-            return {}, httpx.BasicAuth(user, "wrong-password" if auth == "bad" else password)
+            user, password = self.users["admin" if auth in ("bad", "empty") else auth]
+            password = {"bad": "wrong-password", "empty": ""}.get(auth, password)
+            return {}, httpx.BasicAuth(user, password)
         if auth == "bad":
             return {"authorization": "Bearer not-a-valid-token"}, None
         if auth not in self.tokens:
@@ -250,7 +252,14 @@ class Recorder:
         if step.only not in (None, self.api):
             return
         template = pick(step.path, self.api)
-        path = template.format_map(_Quoted(self.ctx))
+        try:
+            path = template.format_map(_Quoted(self.ctx))
+            query = [(k, v) for k, v in fill(pick(step.query, self.api), self.ctx)]
+            body = fill(pick(step.body, self.api), self.ctx)
+        except KeyError as exc:
+            # an earlier step this release answered differently did not provide the value
+            self.log(f"[{self.version}] {step.name}: no {exc} to use, skipped")
+            return
         if not template.startswith("/"):
             path = f"{self.prefix}/{path}"
         try:
@@ -259,8 +268,8 @@ class Recorder:
                 pick(step.description, self.api),
                 step.method,
                 path,
-                [(k, v) for k, v in fill(pick(step.query, self.api), self.ctx)],
-                fill(pick(step.body, self.api), self.ctx),
+                query,
+                body,
                 step.auth,
                 step.timeout,
             )
@@ -276,10 +285,12 @@ class Recorder:
             # is the recording, and no later step of that release may need the run.
             self.log(f"[{self.version}] {step.name}: refused, so {step.save_run} is not set")
         elif step.save_run:
-            body = exchange["response"]["body"]
-            if not isinstance(body, dict) or "dag_run_id" not in body:
-                raise RuntimeError(f"{step.name}: no dag_run_id to save in {body!r}")
-            self.ctx[step.save_run] = body["dag_run_id"]
+            answer = exchange["response"]["body"]
+            value = answer.get(step.saved) if isinstance(answer, dict) else None
+            if isinstance(value, str):
+                self.ctx[step.save_run] = value
+            else:  # no next_cursor before 3.2.2 (no keyset pagination): later steps skip
+                self.log(f"[{self.version}] {step.name}: no {step.saved}, {step.save_run} unset")
 
     def trigger_body(self, **fields: Any) -> dict[str, Any]:
         """v2 needs an explicit logical_date; null asks for a run without one."""
@@ -373,6 +384,7 @@ def upstream_events_consumer(rec: Recorder) -> None:
             path = f"/dags/bridge_consumer/dagRuns/{quote(run['dag_run_id'], safe='')}"
             events = rec.call("GET", f"{path}/{events_path}")
             if any(e.get("source_run_id") == producer for e in events[events_key]):
+                rec.ctx["run_consumer"] = run["dag_run_id"]
                 rec.record(
                     "upstream_events_consumer",
                     "Upstream events of a consumer run created by a producer's "
@@ -385,9 +397,39 @@ def upstream_events_consumer(rec: Recorder) -> None:
     raise RuntimeError("no consumer run with the producer's event appeared within 120 s")
 
 
+def upstream_events_not_started(rec: Recorder) -> None:
+    """The consumer run set back to queued (no start date), then asked for its events at once:
+    3.3.2's response model requires created_dagruns[].start_date, so it answers 500."""
+    path = f"/dags/bridge_consumer/dagRuns/{quote(rec.ctx['run_consumer'], safe='')}"
+    query = [("update_mask", "state")] if rec.api == "v2" else []
+    rec.call("PATCH", path, query=query, body={"state": "queued"})
+    events = "upstreamDatasetEvents" if rec.api == "v1" else "upstreamAssetEvents"
+    rec.record(
+        "upstream_events_not_started",
+        "Upstream events of a consumer run just set back to queued (no start date)",
+        "GET",
+        f"{rec.prefix}{path}/{events}",
+    )
+
+
+def delete_future_run(rec: Recorder) -> None:
+    """The run whose run_after is in 2099 would stay queued on the shared server forever."""
+    if "run_future" in rec.ctx:
+        rec.call("DELETE", f"/dags/bridge_plain/dagRuns/{quote(rec.ctx['run_future'], safe='')}")
+
+
 STATE_MASK = PerApi(v1=(), v2=(("update_mask", "state"),))
+NOTE_MASK = PerApi(v1=(), v2=(("update_mask", "note"),))
 RUN = "dags/bridge_plain/dagRuns"
+NOTE_PATH = PerApi(v1=RUN + "/{run_note}/setNote", v2=RUN + "/{run_note}")
 LIMIT5 = ("limit", "5")
+LONG_NOTE = "n" * 1001  # one more than the 1000 characters both generations store
+
+
+def trigger(body: dict[str, Any]) -> PerApi:
+    """A trigger body; v2 also needs an explicit logical_date (null: none)."""
+    return PerApi(v1=body, v2={**body, "logical_date": None})
+
 
 PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
     # --- server identity and routing
@@ -438,7 +480,24 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
         auth="none",
         only="v2",
     ),
+    Step(
+        "token_empty_password",
+        "Token request with an empty password",
+        "POST",
+        "/auth/token",
+        body={"username": "{username}", "password": ""},
+        auth="none",
+        only="v2",
+    ),
     Step("auth_missing", "List runs without credentials", "GET", RUN, auth="none"),
+    Step(
+        "auth_empty_password",
+        "List runs with Basic credentials whose password is empty",
+        "GET",
+        RUN,
+        auth="empty",
+        only="v1",
+    ),
     Step(
         "auth_bad_token_or_password",
         PerApi(
@@ -591,6 +650,59 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
             v2={"dag_run_id": "bridge/{tok}/slash", "logical_date": None},
         ),
     ),
+    Step(
+        "trigger_run_id_space",
+        PerApi(
+            v1="Trigger with a run id containing a space: an HTML 500 page",
+            v2="Trigger with a run id containing a space: 400 naming the allowed pattern",
+        ),
+        "POST",
+        RUN,
+        body=trigger({"dag_run_id": "bridge-{tok} space"}),
+    ),
+    Step(
+        "trigger_run_id_dotdot",
+        PerApi(
+            v1="Trigger with a run id containing '..': accepted",
+            v2="Trigger with a run id containing '..': 3.3 refuses it (path traversal)",
+        ),
+        "POST",
+        RUN,
+        body=trigger({"dag_run_id": "bridge-{tok}-a..b"}),
+    ),
+    Step(
+        "trigger_run_id_too_long",
+        PerApi(
+            v1="Trigger with a 257-character run id: refused, at most 250",
+            v2="Trigger with a 257-character run id: accepted (SQLite does not check the length)",
+        ),
+        "POST",
+        RUN,
+        body=trigger({"dag_run_id": "bridge-{tok}-" + "x" * 243}),
+    ),
+    Step(
+        "trigger_note_too_long",
+        PerApi(
+            v1="Trigger with a 1001-character note: refused, at most 1000",
+            v2="Trigger with a 1001-character note: accepted (only PATCH checks the length)",
+        ),
+        "POST",
+        RUN,
+        body=trigger({"dag_run_id": "bridge-{tok}-longnote", "note": LONG_NOTE}),
+    ),
+    Step(
+        "trigger_future_run_after",
+        "Trigger with run_after in 2099: the run stays queued, without start or end date",
+        "POST",
+        RUN,
+        body={
+            "dag_run_id": "bridge-{tok}-future",
+            "logical_date": None,
+            "run_after": "2099-01-01T00:00:00Z",
+        },
+        only="v2",
+        save_run="run_future",
+    ),
     # --- get
     Step("get", "Get one run by id", "GET", RUN + "/{run_explicit}"),
     Step("get_not_found", "Get a run id that does not exist", "GET", RUN + "/bridge-{tok}-missing"),
@@ -663,8 +775,37 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
         ),
         "PATCH",
         PerApi(v1=RUN + "/{run_explicit}/setNote", v2=RUN + "/{run_explicit}"),
-        query=PerApi(v1=(), v2=(("update_mask", "note"),)),
+        query=NOTE_MASK,
         body={"note": "note set"},
+    ),
+    Prepare("run_note", "bridge-{tok}-note"),
+    Step(
+        "set_note_empty",
+        PerApi(
+            v1="Set an empty note: stored as the empty string",
+            v2="Set an empty note: 3.3 removes the note (null)",
+        ),
+        "PATCH",
+        NOTE_PATH,
+        query=NOTE_MASK,
+        body={"note": ""},
+    ),
+    Step(
+        "set_note_too_long",
+        "Set a note of 1001 characters: refused",
+        "PATCH",
+        NOTE_PATH,
+        query=NOTE_MASK,
+        body={"note": LONG_NOTE},
+    ),
+    Step(
+        "patch_state_and_long_note",
+        "PATCH state and a 1001-character note together: refused, nothing applied",
+        "PATCH",
+        RUN + "/{run_interval}",
+        query=(("update_mask", "state"), ("update_mask", "note")),
+        body={"state": "success", "note": LONG_NOTE},
+        only="v2",
     ),
     Step(
         "patch_state_and_note",
@@ -811,6 +952,91 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
         query=(("run_type", "manual"), LIMIT5),
         only="v2",
     ),
+    Step(
+        "list_run_type_legacy",
+        "Filter by Airflow 2's run type name dataset_triggered: 422",
+        "GET",
+        RUN,
+        query=(("run_type", "dataset_triggered"), LIMIT5),
+        only="v2",
+    ),
+    Step(
+        "list_unknown_query_parameter",
+        "A query parameter the release does not define (run_type): 400 with a null title",
+        "GET",
+        RUN,
+        query=(("run_type", "manual"), LIMIT5),
+        only="v1",
+    ),
+    Step(
+        "list_state_unknown",
+        PerApi(
+            v1="Filter by an unknown state: an empty page",
+            v2="Filter by an unknown state: 422 naming the valid states",
+        ),
+        "GET",
+        RUN,
+        query=(("state", "bogus"), LIMIT5),
+    ),
+    Step(
+        "list_null_end_date",
+        PerApi(
+            v1="end_date_gte in 2099: runs without an end date never match",
+            v2="end_date_gte in 2099: a queued run without an end date matches",
+        ),
+        "GET",
+        RUN,
+        query=PerApi(
+            v1=(("end_date_gte", "2099-01-01T00:00:00+00:00"), LIMIT5),
+            v2=(
+                ("end_date_gte", "2099-01-01T00:00:00+00:00"),
+                ("run_id_pattern", "{run_future}"),
+                LIMIT5,
+            ),
+        ),
+    ),
+    Step(
+        "list_duration_zero",
+        "duration_lte=0: a zero bound is ignored, every run matches",
+        "GET",
+        RUN,
+        query=(("duration_lte", "0"), LIMIT5),
+        only="v2",
+    ),
+    Step(
+        "list_cursor_first",
+        "Keyset pagination: cursor='' asks for the first page and a next_cursor",
+        "GET",
+        RUN,
+        query=(("cursor", ""), ("limit", "2")),
+        only="v2",
+        save_run="cursor1",
+        saved="next_cursor",
+    ),
+    Step(
+        "list_cursor_next",
+        "Keyset pagination: the page after next_cursor, with a previous_cursor",
+        "GET",
+        RUN,
+        query=(("cursor", "{cursor1}"), ("limit", "2")),
+        only="v2",
+    ),
+    Step(
+        "list_cursor_invalid",
+        "A cursor that is not a token: 400",
+        "GET",
+        RUN,
+        query=(("cursor", "!!!"), ("limit", "2")),
+        only="v2",
+    ),
+    Step(
+        "list_cursor_other_order",
+        "A cursor used with another order_by than the one that made it: 400",
+        "GET",
+        RUN,
+        query=(("cursor", "{cursor1}"), ("order_by", "-logical_date"), ("limit", "2")),
+        only="v2",
+    ),
     # --- batch list
     Step(
         "batch_list",
@@ -832,6 +1058,13 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
         "POST",
         "dags/~/dagRuns/list",
         body={"dag_ids": ["bridge_plain"], "states": ["failed", "success"], "page_limit": 5},
+    ),
+    Step(
+        "batch_list_null_end_date",
+        "Batch list with end_date_gte in 2099: runs without an end date never match",
+        "POST",
+        "dags/~/dagRuns/list",
+        body={"dag_ids": ["bridge_plain"], "end_date_gte": "2099-01-01T00:00:00+00:00"},
     ),
     # --- clear
     Prepare("run_done", "bridge-{tok}-done", finished=True),
@@ -875,6 +1108,7 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
     ),
     # --- upstream events
     upstream_events_consumer,
+    upstream_events_not_started,
     Step(
         "upstream_events_manual",
         "Upstream events of a manual run: an empty list",
@@ -904,6 +1138,7 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
         "DELETE",
         RUN + "/bridge-{tok}-missing",
     ),
+    delete_future_run,
 ]
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,6 +75,100 @@ def test_v2_wait_endpoint_arrived_in_3_1() -> None:
     http = v2(FakeAirflow("3.0.6"))
     missing = http.get(f"{RUNS_V2}/r1/wait", params={"interval": "1"})
     assert (missing.status_code, missing.json()) == (404, {"error": "API route not found"})
+
+
+def test_release_gates_for_run_ids_and_empty_notes() -> None:
+    older, newer = v2(FakeAirflow("3.2.2")), v2(FakeAirflow("3.3.2"))
+    body = {"dag_run_id": "a..b", "logical_date": None}
+    assert older.post(RUNS_V2, json=body).status_code == 200
+    refused = newer.post(RUNS_V2, json=body)
+    assert refused.json() == {
+        "detail": "The run_id 'a..b' must not contain '..' to prevent path traversal"
+    }
+    notes = []
+    for http in (older, newer):
+        http.post(RUNS_V2, json={"dag_run_id": "r1", "logical_date": None})
+        http.patch(f"{RUNS_V2}/r1", params={"update_mask": "note"}, json={"note": ""})
+        notes.append(http.get(f"{RUNS_V2}/r1").json()["note"])
+    assert notes == ["", None]  # 3.3 removes an emptied note (seen on 3.3.2)
+
+
+def test_every_gate_the_code_asks_about_is_in_the_table() -> None:
+    from airflow_bridge.testing._gates import ADDED_IN
+
+    folder = Path(__file__).resolve().parent.parent / "airflow_bridge" / "testing"
+    for module, apis in {"_v1": ["v1"], "_v2": ["v2"], "_api": ["v1", "v2"]}.items():
+        asked = re.findall(r'release\.has\("([^"]+)"\)', (folder / f"{module}.py").read_text())
+        assert asked
+        for api in apis:
+            assert set(asked) <= set(ADDED_IN[api]), (module, api)
+
+
+# -- keyset pagination (Airflow 3.2.2+) ---------------------------------------------------
+
+
+def seeded(version: str, count: int) -> tuple[FakeAirflow, httpx.Client]:
+    fake = FakeAirflow(version)
+    for i in range(count):
+        fake.add_run("bridge_plain", f"seed-{i:02d}", state="success")
+    return fake, v2(fake)
+
+
+def test_a_keyset_walk_never_repeats_or_skips_a_run_while_runs_are_added() -> None:
+    fake, http = seeded("3.3.2", 12)
+    seen: list[str] = []
+    query = {"order_by": "-id", "limit": "5", "cursor": ""}
+    while True:
+        page = http.get(RUNS_V2, params=query).json()
+        seen += [run["dag_run_id"] for run in page["dag_runs"]]
+        fake.add_run("bridge_plain", f"new-{len(seen)}")  # newer than every run walked
+        if page["next_cursor"] is None:
+            break
+        query["cursor"] = page["next_cursor"]
+    assert seen == [f"seed-{i:02d}" for i in reversed(range(12))]
+    assert (page["total_entries"], page["total_entries_limit"]) == (14, 50000)
+
+
+def test_keyset_cursors_go_back_and_refuse_what_they_cannot_use() -> None:
+    _, http = seeded("3.3.2", 5)
+    first = http.get(RUNS_V2, params={"limit": "2", "cursor": ""}).json()
+    second = http.get(RUNS_V2, params={"limit": "2", "cursor": first["next_cursor"]}).json()
+    assert [r["dag_run_id"] for r in second["dag_runs"]] == ["seed-02", "seed-03"]
+    back = http.get(RUNS_V2, params={"limit": "2", "cursor": second["previous_cursor"]}).json()
+    assert [r["dag_run_id"] for r in back["dag_runs"]] == ["seed-00", "seed-01"]
+    assert back["previous_cursor"] is None and first["previous_cursor"] is None
+    bad = http.get(RUNS_V2, params={"cursor": "!!!"})
+    assert (bad.status_code, bad.json()) == (400, {"detail": "Invalid cursor token"})
+    other = http.get(RUNS_V2, params={"cursor": first["next_cursor"], "order_by": "-run_after"})
+    assert other.json() == {"detail": "Cursor token does not match current query shape"}
+
+
+def test_keyset_pagination_by_release() -> None:
+    page = seeded("3.2.2", 3)[1].get(RUNS_V2, params={"limit": "2", "cursor": ""}).json()
+    assert page["total_entries"] is None and "total_entries_limit" not in page
+    assert isinstance(page["next_cursor"], str)
+    older = seeded("3.1.8", 3)[1].get(RUNS_V2, params={"limit": "2", "cursor": "x"}).json()
+    assert older["total_entries"] == 3 and "next_cursor" not in older  # cursor: unknown
+
+
+def test_before_3_3_1_a_keyset_walk_loses_runs_whose_sort_value_is_null() -> None:
+    walked = {}
+    for version in ("3.3.0", "3.3.2"):
+        fake, http = seeded(version, 0)
+        for i in range(3):
+            date = datetime(2024, 1, 1 + i, tzinfo=timezone.utc)
+            fake.add_run("bridge_plain", f"dated-{i}", state="success", logical_date=date)
+            fake.add_run("bridge_plain", f"undated-{i}", state="success")
+        query = {"order_by": "-logical_date", "limit": "2", "cursor": ""}
+        walked[version] = []
+        while query["cursor"] is not None:
+            page = http.get(RUNS_V2, params=query).json()
+            walked[version] += [run["dag_run_id"] for run in page["dag_runs"]]
+            query["cursor"] = page["next_cursor"]
+    dated = ["dated-2", "dated-1", "dated-0"]
+    assert walked["3.3.0"] == dated  # no NULL is ever beyond a cursor: the undated are lost
+    assert walked["3.3.2"][:3] == dated
+    assert sorted(walked["3.3.2"][3:]) == ["undated-0", "undated-1", "undated-2"]
 
 
 # -- authentication -----------------------------------------------------------------------
@@ -158,6 +254,21 @@ def test_a_paused_dag_keeps_its_runs_queued_and_its_asset_events_waiting() -> No
     fake.pause("bridge_consumer", False)
     (run,) = http.get(consumers).json()["dag_runs"]
     assert run["run_type"] == "asset_triggered" and run["triggered_by"] == "asset"
+
+
+def test_airflow_3_starts_a_run_once_its_run_after_has_come() -> None:
+    fake = FakeAirflow("3.3.2", auto=1)
+    http = v2(fake)
+    later = {"logical_date": None, "run_after": "2099-01-01T00:00:00Z"}
+    http.post(RUNS_V2, json={"dag_run_id": "later", **later})
+    http.post(RUNS_V2, json={"dag_run_id": "now", "logical_date": None})
+    for _ in range(3):
+        http.get("/api/v2/version")
+    assert (fake.state("later"), fake.state("now")) == ("queued", "success")
+    fake.clock.advance(datetime(2099, 1, 2, tzinfo=timezone.utc).timestamp() - time.time())
+    for _ in range(3):
+        http.get("/api/v2/version")
+    assert fake.state("later") == "success"
 
 
 def test_a_manual_clock_makes_timestamps_deterministic() -> None:

@@ -43,6 +43,9 @@ def _folders(derived: bool) -> list[str]:
 
 VERSIONS = _folders(derived=False)
 DERIVED = _folders(derived=True)
+#: Recorded with the recorder's current plan. The other versions' folders come from older plans
+#: (their servers are not kept running), so a scenario added since is compared where recorded.
+REFERENCE = {"2.10.5", "3.3.2"}
 #: Fields whose null-ness depends on how far the scheduler had got when the answer was sent.
 TIMING = frozenset(
     {
@@ -233,7 +236,8 @@ def report(version: str) -> tuple[int, dict[str, list[str]]]:
         if name not in replayed:
             found[name] = ["not replayed"]
         elif name not in recorded:
-            found[name] = ["no recording"]
+            if version in REFERENCE:
+                found[name] = ["no recording"]
         else:
             diffs = differences(recorded[name], replayed[name])
             if diffs:

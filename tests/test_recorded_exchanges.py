@@ -130,7 +130,7 @@ def test_every_recorded_success_parses_without_losing_fields(path: Path) -> None
         assert run.dag_id == wire["dag_id"]
         assert run.conf == (wire["conf"] or {})
         assert (run.state.value if hasattr(run.state, "value") else run.state) == wire["state"]
-        assert run.note == wire.get("note")
+        assert run.note == (wire.get("note") or None)  # an empty note reads as none
         assert run.api == adapter.api
         assert run.logical_date is None or run.logical_date.tzinfo is not None
         kept = set(run.extra)

@@ -71,7 +71,6 @@ class Call:
     request: Request
     params: Mapping[str, str]
     user: str | None
-    role: str | None
 
 
 Handler = Callable[[Call], Response]

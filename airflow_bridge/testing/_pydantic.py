@@ -167,14 +167,16 @@ def validate_model(
     return values, errors
 
 
-def missing_fields_repr(model: str, names: Sequence[str], given: Mapping[str, Any]) -> str:
-    """`repr(ValidationError)` for required fields that are missing (the token endpoint)."""
-    count = len(names)
+def validation_repr(model: str, errors: ErrorList) -> str:
+    """`repr(ValidationError)` of a model's errors (the token endpoint's 422 from 3.1 on)."""
+    count = len(errors)
     lines = [f"{count} validation error{'s' if count != 1 else ''} for {model}"]
-    for name in names:
+    for error in errors:
+        value = error["input"]
         lines += [
-            name,
-            f"  Field required [type=missing, input_value={dict(given)!r}, input_type=dict]",
-            "    For further information visit https://errors.pydantic.dev/2.14/v/missing",
+            ".".join(str(part) for part in error["loc"][1:]),
+            f"  {error['msg']} [type={error['type']}, input_value={value!r}, "
+            f"input_type={type(value).__name__}]",
+            f"    For further information visit https://errors.pydantic.dev/2.14/v/{error['type']}",
         ]
     return "\n".join(lines)

@@ -101,7 +101,15 @@ class RunFilter:
         return [run for run in runs if self.accepts(run, now)]
 
 
-def order(runs: Sequence[Run], keys: Sequence[tuple[str, bool]]) -> list[Run]:
+Key = tuple[str, bool]  # (run attribute, descending)
+
+
+def sort_values(run: Run, keys: Sequence[Key]) -> list[Any]:
+    """The run's comparable value for each sort key (JSON-safe, for cursor tokens)."""
+    return [list(_sortable(run_value(run, attr))) for attr, _ in keys]
+
+
+def order(runs: Sequence[Run], keys: Sequence[Key]) -> list[Run]:
     """Sort by (attr, descending) keys, first key most significant; NULL sorts lowest
     (as on SQLite, the real test servers' database); ties keep insertion order."""
     result = sorted(runs, key=lambda run: run.pk)

@@ -240,9 +240,12 @@ class Store:
         """One scheduler loop in auto mode: each run moves on after `auto` heartbeats."""
         if self.auto is None:
             return
+        now = self.clock.now()
         for run in self.all_runs():
             if run.state not in ACTIVE or self.dags[run.dag_id].paused:
                 continue
+            if self.major >= 3 and run.state == QUEUED and run.run_after > now:
+                continue  # Airflow 3 starts a run once its run_after has come (seen on 3.3.2)
             run.beats += 1
             if run.beats >= self.auto:
                 if run.state == QUEUED:
@@ -338,32 +341,27 @@ class Store:
 
     def _consumer_run(self, dag_id: str, events: list[AssetEvent]) -> Run:
         now = self.clock.now()
+        logical: datetime | None = None
+        interval = None
         if self.major == 2:
             # Airflow 2: the logical date is now, the interval spans the sources' logical dates.
             sources = [self.run(e.source_dag_id, e.source_run_id) for e in events]
             dates = [s.logical_date for s in sources if s and s.logical_date] or [now]
-            return self.create_run(
-                dag_id,
-                f"dataset_triggered__{now.isoformat()}",
-                logical_date=now,
-                data_interval=(min(dates), max(dates)),
-                run_after=now,
-                conf={},
-                note=None,
-                user=None,
-                run_type="asset_triggered",
-                triggered_by="dataset",
-            )
-        suffix = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
+            logical, interval = now, (min(dates), max(dates))
+            run_id = f"dataset_triggered__{now.isoformat()}"
+        else:
+            alphabet = string.ascii_letters + string.digits
+            suffix = "".join(secrets.choice(alphabet) for _ in range(8))
+            run_id = f"asset_triggered__{now.isoformat()}_{suffix}"
         return self.create_run(
             dag_id,
-            f"asset_triggered__{now.isoformat()}_{suffix}",
-            logical_date=None,
-            data_interval=None,
+            run_id,
+            logical_date=logical,
+            data_interval=interval,
             run_after=now,
             conf={},
             note=None,
             user=None,
             run_type="asset_triggered",
-            triggered_by="asset",
+            triggered_by="dataset" if self.major == 2 else "asset",
         )

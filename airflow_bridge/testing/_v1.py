@@ -8,27 +8,29 @@ paths under /api/v1 are problem+json too, anything else gets the HTML 404 page.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from airflow_bridge.testing import _pages
-from airflow_bridge.testing._api import Api, git_version
+from airflow_bridge.testing._api import Api, Listing
 from airflow_bridge.testing._http import (
     Abort,
     Call,
-    Match,
     Request,
     Response,
     Route,
     html_response,
     json_response,
 )
-from airflow_bridge.testing._query import RFC3339, RunFilter, order, page, parse_datetime
+from airflow_bridge.testing._query import RFC3339, RunFilter, page, parse_datetime
 from airflow_bridge.testing._state import AssetEvent, Dag, Run
 
 PROBLEM = "application/problem+json"
@@ -36,6 +38,7 @@ MAX_PAGE = 100  # [api] maximum_page_limit
 FALLBACK_PAGE = 100  # [api] fallback_page_limit
 RUN_ID = re.compile(r"^[A-Za-z0-9_.~:+-]+$")
 _MISSING = object()
+LONGEST = {"dag_run_id": 250, "note": 1000}  # marshmallow Length(max=...) of DAGRunSchema
 _DOC_ANCHORS = {
     400: "BadRequest",
     401: "Unauthenticated",
@@ -61,7 +64,6 @@ class Prop:
     enum: tuple[str, ...] | None = None
     minimum: int | None = None
     read_only: bool = False
-    since: str = "2.0.0"
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -106,10 +108,10 @@ RUN_LIST_QUERY = {
         for f in ("execution_date", "start_date", "end_date")
         for b in ("gte", "lte")
     },
-    "updated_at_gte": Prop("string", format="date-time", since="2.6.0"),
-    "updated_at_lte": Prop("string", format="date-time", since="2.6.0"),
-    "state": Prop("array", since="2.3.0"),
-    "order_by": Prop("string", since="2.1.0"),
+    "updated_at_gte": DATE,
+    "updated_at_lte": DATE,
+    "state": Prop("array"),
+    "order_by": Prop("string"),
     "fields": Prop("array"),
 }
 DAG_LIST_QUERY = {
@@ -145,8 +147,7 @@ TRIGGER_BODY = {
     "conf": Prop("object"),
     "note": Prop("string", nullable=True),
 }
-#: Before 2.9 the DAGRun schema marks the data interval readOnly (the 2.6.3-2.8.4 sources'
-#: v1.yaml; recorded on 2.6.3, 2.7.3 and 2.8.4): connexion refuses it before the view runs.
+#: Before 2.9 the DAGRun schema marks the data interval readOnly: connexion refuses it.
 TRIGGER_BODY_BEFORE_2_9 = {
     **TRIGGER_BODY,
     "data_interval_start": READ_ONLY_DATE,
@@ -164,19 +165,10 @@ BATCH_BODY = {
         for b in ("gte", "lte")
     },
 }
-SORTABLE = {
-    "id": "id",
-    "state": "state",
-    "dag_id": "dag_id",
-    "execution_date": "logical_date",
-    "dag_run_id": "run_id",
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "updated_at": "updated_at",
-    "external_trigger": "external_trigger",
-    "conf": "conf",
-}
-ROUTE_SINCE = {"update": "2.2.0", "clear": "2.4.0", "upstream_events": "2.4.0", "set_note": "2.5.0"}
+#: order_by names -> run attributes (the names Airflow 2.10's view allows)
+SORTABLE = {n: n for n in ("id", "state", "dag_id", "start_date", "end_date", "updated_at")}
+SORTABLE |= {"execution_date": "logical_date", "dag_run_id": "run_id", "conf": "conf"}
+SORTABLE |= {"external_trigger": "external_trigger"}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -184,35 +176,24 @@ def iso(moment: datetime | None) -> str | None:
 
 
 class V1(Api):
+    api = "v1"
     prefix = "/api/v1"
+    health_paths = ("/api/v1/health", "/health")
+    batch_path = "/dags/~/dagRuns/list"
+    events_path = "upstreamDatasetEvents"
+    events_key = "dataset_events"
+    true_words: ClassVar[frozenset[str]] = frozenset({"true"})
+    sorted_keys = True
+    validates_first = False
 
-    def routes(self) -> Sequence[Route]:
-        run = "/api/v1/dags/{dag_id}/dagRuns/{dag_run_id}"
-        return [
-            Route("GET", "/api/v1/version", "version", self.get_version, public=True),
-            Route("GET", "/api/v1/health", "health", self.get_health, public=True),
-            Route("GET", "/health", "health", self.get_health, public=True),
-            Route("GET", "/api/v1/dags", "list_dags", self.list_dags),
-            Route("GET", "/api/v1/dags/{dag_id}", "get_dag", self.get_dag),
-            Route("PATCH", "/api/v1/dags/{dag_id}", "patch_dag", self.patch_dag, write=True),
-            Route("GET", "/api/v1/dags/{dag_id}/dagRuns", "list", self.list_runs),
-            Route("POST", "/api/v1/dags/{dag_id}/dagRuns", "trigger", self.trigger, write=True),
-            Route("POST", "/api/v1/dags/~/dagRuns/list", "batch_list", self.batch_list),
-            Route("GET", run, "get", self.get_run),
-            Route("DELETE", run, "delete", self.delete_run, write=True),
-            Route("PATCH", run, "update", self.update_state, write=True),
-            Route("POST", run + "/clear", "clear", self.clear, write=True),
-            Route("GET", run + "/upstreamDatasetEvents", "upstream_events", self.events),
-            Route("PATCH", run + "/setNote", "set_note", self.set_note, write=True),
-        ]
-
-    def has_route(self, route: Route) -> bool:
-        return self.at_least(ROUTE_SINCE.get(route.name, "2.0.0"))
+    def own_routes(self) -> list[Route]:
+        note = self.run_path + "/setNote"
+        return [Route("PATCH", note, "set_note", partial(self.update, operation="set_note"), True)]
 
     # -- errors --------------------------------------------------------------------------
 
     def problem(
-        self, status: int, title: str, detail: Any = None, *, documented: bool = True
+        self, status: int, title: str | None, detail: Any = None, *, documented: bool = True
     ) -> Abort:
         anchor = _DOC_ANCHORS.get(status)
         kind = "about:blank"
@@ -222,7 +203,7 @@ class V1(Api):
         body = {"detail": detail, "status": status, "title": title, "type": kind}
         return Abort(json_response(status, body, content_type=PROBLEM, sort_keys=True))
 
-    def bad_request(self, detail: Any, title: str = "Bad Request") -> Abort:
+    def bad_request(self, detail: Any, title: str | None = "Bad Request") -> Abort:
         return self.problem(400, title, detail)
 
     def oops(self) -> Abort:
@@ -247,40 +228,67 @@ class V1(Api):
             return abort.response
         return self.problem(404, "Not Found", _NOT_FOUND_TEXT, documented=False).response
 
+    def missing_dag(self, operation: str, dag_id: str) -> Abort:
+        if operation == "patch_dag":
+            return self.problem(404, f"Dag with id: '{dag_id}' not found")
+        if operation == "trigger":
+            return self.problem(404, "DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+        return self.problem(404, "DAG not found", f"The DAG with dag_id: {dag_id} was not found")
+
+    def missing_run(self, operation: str, call: Call) -> Abort:
+        dag_id, run_id = call.params["dag_id"], call.params["dag_run_id"]
+        if operation in ("update", "set_note", "clear"):
+            gap = "   " if operation == "clear" else " "
+            return self.problem(404, f"Dag Run id {run_id} not found in dag{gap}{dag_id}")
+        title = "Not Found" if operation == "delete" else "DAGRun not found"
+        detail = f"DAGRun with DAG ID: '{dag_id}' and DagRun ID: '{run_id}' not found"
+        return self.problem(404, title, detail)
+
     # -- the pipeline --------------------------------------------------------------------
 
-    def dispatch(self, match: Match, request: Request) -> Response:
-        route = match.route
-        self._check_query(request, QUERIES.get(route.name, {}))
+    def admit(self, route: Route, request: Request) -> str | None:
+        self._check_query(request, route.name, QUERIES.get(route.name, {}))
         if route.method in ("POST", "PATCH"):
             self._check_body(request, self._body_props(route.name))
-        user = None
-        if not route.public:
-            user = self.basic_user(request)
-            if user is None:
-                raise self.problem(401, "Unauthorized")
-            if route.write and not self.may_write(user):
-                raise self.problem(403, "Forbidden")
-        return self.call(match, request, user)
+        if route.public:
+            return None
+        user = self._basic_user(request)
+        if user is None:
+            raise self.problem(401, "Unauthorized")
+        if route.write and not self.may_write(user):
+            raise self.problem(403, "Forbidden")
+        return user
+
+    def _basic_user(self, request: Request) -> str | None:
+        """The user whose HTTP Basic credentials are right, else None."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if self.users.get(user) == password else None
 
     def _body_props(self, operation: str) -> Mapping[str, Prop]:
-        states = (
-            ("success", "failed", "queued") if self.at_least("2.5.0") else ("success", "failed")
-        )
+        queued = ("queued",) if self.release.has("update_to_queued") else ()
+        interval = self.release.has("trigger_data_interval")
         return {
-            "trigger": TRIGGER_BODY if self.at_least("2.9.0") else TRIGGER_BODY_BEFORE_2_9,
+            "trigger": TRIGGER_BODY if interval else TRIGGER_BODY_BEFORE_2_9,
             "batch_list": BATCH_BODY,
-            "update": {"state": Prop("string", enum=states)},
+            "update": {"state": Prop("string", enum=("success", "failed", *queued))},
             "set_note": {"note": Prop("string")},
             "clear": {"dry_run": Prop("boolean")},
             "patch_dag": {"is_paused": Prop("boolean", nullable=True)},
         }.get(operation, {})
 
-    def _check_query(self, request: Request, spec: Mapping[str, Prop]) -> None:
-        known = {name for name, prop in spec.items() if self.at_least(prop.since)}
+    def _check_query(self, request: Request, operation: str, spec: Mapping[str, Prop]) -> None:
+        known = {name for name in spec if self.release.present(operation, name)}
         extra = sorted({name for name, _ in request.query} - known)
-        if extra:
-            raise self.bad_request(f"Extra query parameter(s) {', '.join(extra)} not in spec")
+        if extra:  # connexion's ExtraParameterProblem has no title (recorded on 2.10.5)
+            raise self.bad_request(
+                f"Extra query parameter(s) {', '.join(extra)} not in spec", title=None
+            )
         for name, prop in spec.items():
             text = request.last(name)
             if text is None or prop.type == "array":
@@ -324,10 +332,19 @@ class V1(Api):
             if problem:
                 raise self.bad_request(f"{problem} - '{name}'")
 
+    def _load(self, call: Call, allowed: set[str]) -> dict[str, Any]:
+        """The view's marshmallow load of a body: a 400 for what `_field_errors` finds."""
+        data: dict[str, Any] = json.loads(call.request.body)
+        errors = _field_errors(data, allowed)
+        if errors:
+            raise self.bad_request(repr(errors))
+        return data
+
     # -- wire shapes ---------------------------------------------------------------------
 
     def run_body(self, run: Run) -> dict[str, Any]:
-        body: dict[str, Any] = {
+        interval = run.data_interval or (None, None)
+        body = {
             "conf": run.conf,
             "dag_id": run.dag_id,
             "dag_run_id": run.run_id,
@@ -336,21 +353,16 @@ class V1(Api):
             "external_trigger": run.external_trigger,
             "start_date": iso(run.start_date),
             "state": run.state,
+            "logical_date": iso(run.logical_date),
+            "data_interval_start": iso(interval[0]),
+            "data_interval_end": iso(interval[1]),
+            "last_scheduling_decision": iso(run.last_scheduling_decision),
+            "run_type": "dataset_triggered" if run.run_type == "asset_triggered" else run.run_type,
+            "note": run.note,
         }
-        if self.at_least("2.2.0"):
-            body["logical_date"] = iso(run.logical_date)
-        if self.at_least("2.5.0"):  # as the project's 2.5 docs show them (fixtures/2.5.3)
-            interval = run.data_interval or (None, None)
-            body["data_interval_start"] = iso(interval[0])
-            body["data_interval_end"] = iso(interval[1])
-            body["last_scheduling_decision"] = iso(run.last_scheduling_decision)
-            body["run_type"] = (
-                "dataset_triggered" if run.run_type == "asset_triggered" else run.run_type
-            )
-            body["note"] = run.note
-        return body
+        return self.release.keep("run", body)
 
-    def event_body(self, event: AssetEvent) -> dict[str, Any]:
+    def event_body(self, event: AssetEvent, consumer: Run) -> dict[str, Any]:
         created = []
         for dag_id, run_id in event.created_runs:
             run = self.store.run(dag_id, run_id)
@@ -417,67 +429,28 @@ class V1(Api):
             ),
         }
 
-    def ok(self, body: Any) -> Response:
-        return json_response(200, body, sort_keys=True)
+    def shown(self, body: dict[str, Any], call: Call) -> dict[str, Any]:
+        return self._fields(body, call.request.values("fields"), "DAGRunSchema")
 
-    def _fields(self, body: dict[str, Any], fields: list[str], schema: str) -> dict[str, Any]:
+    def _fields(self, body: dict[str, Any], given: list[str], schema: str) -> dict[str, Any]:
+        """Only the fields the `fields` parameter names (comma-joined or repeated)."""
+        fields = [f for value in given for f in value.split(",") if f]
         unknown = [name for name in fields if name not in body]
         if unknown:
             raise self.bad_request(f"{unknown[0]} not in DAGRunSchema", title=f"{schema} error")
         return {name: body[name] for name in fields} if fields else body
 
-    # -- server --------------------------------------------------------------------------
-
-    def get_version(self, call: Call) -> Response:
-        return self.ok({"git_version": git_version(self.version), "version": self.version})
-
-    def get_health(self, call: Call) -> Response:
-        beat = iso(self.store.clock.now())
-        body: dict[str, Any] = {
-            "metadatabase": {"status": "healthy"},
-            "scheduler": {"latest_scheduler_heartbeat": beat, "status": "healthy"},
-        }
-        if self.at_least("2.6.2"):  # "New in version 2.6.2" (2.10 spec)
-            body["triggerer"] = {"latest_triggerer_heartbeat": None, "status": None}
-        if self.at_least("2.7.0"):  # not in 2.6.3's health schema nor its recording
-            body["dag_processor"] = {"latest_dag_processor_heartbeat": None, "status": None}
-        return self.ok(body)
-
     # -- DAGs ----------------------------------------------------------------------------
 
-    def _dag(self, call: Call, title: str, detail: str | None) -> Dag:
-        dag = self.store.dags.get(call.params["dag_id"])
-        if dag is None:
-            raise self.problem(404, title, detail)
-        return dag
-
-    def list_dags(self, call: Call) -> Response:
-        request = call.request
-        dags = list(self.store.dags.values())
-        paused = request.last("paused")
-        if paused is not None:
-            dags = [d for d in dags if d.paused == (paused.lower() == "true")]
-        pattern = request.last("dag_id_pattern")
-        if pattern:
-            dags = [d for d in dags if pattern.lower() in d.dag_id.lower()]
-        limit, offset = self._limit(request), int(request.last("offset") or 0)
-        bodies = [self.dag_body(d) for d in dags[offset : offset + limit]]
-        return self.ok({"dags": bodies, "total_entries": len(dags)})
-
-    def get_dag(self, call: Call) -> Response:
-        dag_id = call.params["dag_id"]
-        dag = self._dag(call, "DAG not found", f"The DAG with dag_id: {dag_id} was not found")
-        return self.ok(self.dag_body(dag))
+    def paging(self, request: Request) -> tuple[int, int]:
+        return self._limit(request), int(request.last("offset") or 0)
 
     def patch_dag(self, call: Call) -> Response:
-        data = json.loads(call.request.body)
-        unknown = {name: ["Unknown field."] for name in data if name != "is_paused"}
-        if unknown:
-            raise self.bad_request(repr(unknown))
+        data = self._load(call, {"is_paused"})
         mask = [v for value in call.request.values("update_mask") for v in value.split(",")]
         if mask and mask != ["is_paused"]:
             raise self.bad_request("Only `is_paused` field can be updated through the REST API")
-        dag = self._dag(call, f"Dag with id: '{call.params['dag_id']}' not found", None)
+        dag = self.dag("patch_dag", call.params["dag_id"])
         if "is_paused" not in data:
             raise self.oops()
         self.store.set_paused(dag, bool(data["is_paused"]))
@@ -500,16 +473,10 @@ class V1(Api):
             )
         return [(SORTABLE[name], order_by.startswith("-"))]
 
-    def _collection(self, runs: list[Run], total: int, fields: list[str] | None = None) -> Response:
-        bodies = [
-            self._fields(self.run_body(r), fields or [], "DAGRunCollectionSchema") for r in runs
-        ]
-        return self.ok({"dag_runs": bodies, "total_entries": total})
-
-    def _date_bounds(self, selection: RunFilter, values: Mapping[str, str | None]) -> None:
+    def _date_bounds(self, selection: RunFilter, values: Mapping[str, Any]) -> None:
         columns = {"execution_date": "logical_date"}
         for key, text in values.items():
-            if text is None:
+            if text is None or not key.endswith(("_gte", "_lte")):
                 continue
             moment = parse_datetime(text.replace(" ", "+"))
             if moment is None:
@@ -517,76 +484,43 @@ class V1(Api):
             column, _, op = key.rpartition("_")
             selection.bound(columns.get(column, column), op, moment)
 
-    def list_runs(self, call: Call) -> Response:
+    def read_list(self, call: Call) -> Listing:
         request = call.request
         dag_id = call.params["dag_id"]
         limit = self._limit(request)
         selection = RunFilter(dag_ids=None if dag_id == "~" else {dag_id})
-        self._date_bounds(
-            selection, {k: request.last(k) for k in RUN_LIST_QUERY if k.endswith(("_gte", "_lte"))}
-        )
+        self._date_bounds(selection, {k: request.last(k) for k in RUN_LIST_QUERY})
         states = [s for value in request.values("state") for s in value.split(",") if s]
         if states:
             selection.states = set(states)
         keys = self._order(request.last("order_by") or "id")
-        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
         offset = int(request.last("offset") or 0)
-        fields = [f for value in request.values("fields") for f in value.split(",") if f]
-        return self._collection(page(runs, offset, limit), len(runs), fields)
+        return Listing(selection, keys, limit, offset, fields=request.values("fields"))
 
-    def batch_list(self, call: Call) -> Response:
-        data = json.loads(call.request.body)
-        unknown = {name: ["Unknown field."] for name in data if name not in BATCH_BODY}
-        if unknown:
-            raise self.bad_request(repr(unknown))
+    def read_batch(self, call: Call) -> Listing:
+        data = self._load(call, set(BATCH_BODY))
         selection = RunFilter(dag_ids=set(data["dag_ids"]) if data.get("dag_ids") else None)
         if data.get("states"):
             selection.states = set(data["states"])
-        self._date_bounds(
-            selection, {k: data.get(k) for k in BATCH_BODY if k.endswith(("_gte", "_lte"))}
-        )
+        self._date_bounds(selection, {k: data.get(k) for k in BATCH_BODY})
         keys = self._order(data.get("order_by") or "id")
-        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
-        limit = data.get("page_limit", 100)
-        return self._collection(page(runs, data.get("page_offset", 0), limit), len(runs))
+        return Listing(selection, keys, data.get("page_limit", 100), data.get("page_offset", 0))
+
+    def collection(self, runs: list[Run], listing: Listing) -> Response:
+        bodies = [
+            self._fields(self.run_body(run), listing.fields, "DAGRunCollectionSchema")
+            for run in page(runs, listing.offset, listing.limit)
+        ]
+        return self.ok({"dag_runs": bodies, "total_entries": len(runs)})
 
     # -- one run -------------------------------------------------------------------------
 
-    def _run(self, call: Call, title: str, detail: str | None) -> Run:
-        run = self.run_or_none(call)
-        if run is None:
-            raise self.problem(404, title, detail)
-        return run
-
-    def _missing(self, call: Call) -> str:
-        return (
-            f"DAGRun with DAG ID: '{call.params['dag_id']}' and "
-            f"DagRun ID: '{call.params['dag_run_id']}' not found"
-        )
-
-    def _not_in_dag(self, call: Call, gap: str = " ") -> str:
-        return (
-            f"Dag Run id {call.params['dag_run_id']} not found in dag{gap}{call.params['dag_id']}"
-        )
-
-    def get_run(self, call: Call) -> Response:
-        run = self._run(call, "DAGRun not found", self._missing(call))
-        fields = [f for value in call.request.values("fields") for f in value.split(",") if f]
-        return self.ok(self._fields(self.run_body(run), fields, "DAGRunSchema"))
-
-    def delete_run(self, call: Call) -> Response:
-        run = self._run(call, "Not Found", self._missing(call))
-        self.store.delete(run)
-        return Response(204, {"content-type": "application/json"})
-
     def trigger(self, call: Call) -> Response:
         dag_id = call.params["dag_id"]
-        dag = self.store.dags.get(dag_id)
-        if dag is None:
-            raise self.problem(404, "DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+        self.dag("trigger", dag_id)
         data = dict(json.loads(call.request.body))
         now = self.store.clock.now()
-        date_key = "logical_date" if self.at_least("2.2.0") else "execution_date"
+        date_key = "logical_date" if self.release.has("run.logical_date") else "execution_date"
         logical = data.get("logical_date", _MISSING)
         execution = data.pop("execution_date", _MISSING)
         if logical is _MISSING and execution is _MISSING:
@@ -601,7 +535,7 @@ class V1(Api):
             text = data.get(date_key)
             if not isinstance(text, str):
                 raise self.bad_request(
-                    _parse_type_error(text, pendulum3=self.at_least("2.8.0")),
+                    _parse_type_error(text, pendulum3=self.release.has("pendulum3")),
                     title="Incorrect datetime argument",
                 )
             moment = parse_datetime(text)
@@ -633,32 +567,17 @@ class V1(Api):
         interval = (logical_date, logical_date)
         if start and end:
             interval = (parse_datetime(start) or logical_date, parse_datetime(end) or logical_date)
-        run = self.store.create_run(
-            dag_id,
-            run_id,
-            logical_date=logical_date,
-            data_interval=interval,
-            run_after=now,
-            conf=data.get("conf") or {},
-            note=data.get("note") or None,
-            user=call.user,
-        )
-        return self.ok(self.run_body(run))
+        return self.created(call, run_id, data, logical_date, interval, now)
 
     def _load_trigger(self, data: dict[str, Any], date_key: str) -> None:
-        """marshmallow's DAGRunSchema.load: unknown and null fields, then the interval rule."""
+        """marshmallow's DAGRunSchema.load: unknown, null and long fields, the interval rule."""
         allowed = {"dag_run_id", date_key, "conf"}
-        if self.at_least("2.5.0"):
+        if self.release.has("run.note"):
             allowed.add("note")
-        if self.at_least("2.9.0"):
+        if self.release.has("trigger_data_interval"):
             allowed |= {"data_interval_start", "data_interval_end"}
-        errors: dict[str, list[str]] = {}
-        for key in ("dag_run_id", date_key):
-            if data.get(key, "") is None:
-                errors[key] = ["Field may not be null."]
-        for key in data:
-            if key not in allowed:
-                errors[key] = ["Unknown field."]
+        nulls = [key for key in ("dag_run_id", date_key) if data.get(key, "") is None]
+        errors = {key: ["Field may not be null."] for key in nulls} | _field_errors(data, allowed)
         if not errors and (data.get("data_interval_start") is None) != (
             data.get("data_interval_end") is None
         ):
@@ -668,54 +587,34 @@ class V1(Api):
         if errors:
             raise self.bad_request(repr(errors))
 
-    def update_state(self, call: Call) -> Response:
-        run = self._run(call, self._not_in_dag(call), None)
-        data = json.loads(call.request.body)
-        unknown = {name: ["Unknown field."] for name in data if name != "state"}
-        if unknown:
-            raise self.bad_request(repr(unknown))
-        if "state" not in data:
+    def read(self, operation: str, call: Call) -> dict[str, Any]:
+        if operation == "clear":
+            return self._load(call, {"dry_run"})
+        field = "state" if operation == "update" else "note"
+        data = self._load(call, {field})
+        if field not in data:
             raise self.oops()
-        self.store.mark(run, data["state"])
-        return self.ok(self.run_body(run))
+        return {field: data[field]}
 
-    def set_note(self, call: Call) -> Response:
-        run = self._run(call, self._not_in_dag(call), None)
-        data = json.loads(call.request.body)
-        errors = {name: ["Unknown field."] for name in data if name != "note"}
-        if len(data.get("note") or "") > 1000:
-            errors["note"] = ["Longer than maximum length 1000."]
-        if errors:
-            raise self.bad_request(repr(errors))
-        if "note" not in data:
-            raise self.oops()
-        self.store.set_note(run, data["note"])
-        return self.ok(self.run_body(run))
-
-    def clear(self, call: Call) -> Response:
-        run = self._run(call, self._not_in_dag(call, gap="   "), None)
-        data = json.loads(call.request.body)
-        unknown = {name: ["Unknown field."] for name in data if name != "dry_run"}
-        if unknown:
-            raise self.bad_request(repr(unknown))
-        if data.get("dry_run", True):
-            refs = [
-                {
-                    "dag_id": run.dag_id,
-                    "dag_run_id": run.run_id,
-                    "execution_date": iso(run.logical_date),
-                    "task_id": ti.task_id,
-                }
-                for ti in run.tasks
+    def dry_run_body(self, run: Run, options: dict[str, Any]) -> dict[str, Any]:
+        keys = {"dag_id": run.dag_id, "dag_run_id": run.run_id}
+        date = iso(run.logical_date)
+        return {
+            "task_instances": [
+                {**keys, "execution_date": date, "task_id": ti.task_id} for ti in run.tasks
             ]
-            return self.ok({"task_instances": refs})
-        self.store.clear(run)
-        return self.ok(self.run_body(run))
+        }
 
-    def events(self, call: Call) -> Response:
-        run = self._run(call, "DAGRun not found", self._missing(call))
-        bodies = [self.event_body(self.store.event(i)) for i in run.consumed_events]
-        return self.ok({"dataset_events": bodies, "total_entries": len(bodies)})
+
+def _field_errors(data: dict[str, Any], allowed: set[str]) -> dict[str, list[str]]:
+    """marshmallow's complaints: too long fields (the lengths recorded on 2.10.5), then
+    unknown ones."""
+    errors = {
+        key: [f"Longer than maximum length {LONGEST[key]}."]
+        for key in LONGEST
+        if key in allowed and isinstance(data.get(key), str) and len(data[key]) > LONGEST[key]
+    }
+    return errors | {key: ["Unknown field."] for key in data if key not in allowed}
 
 
 def _parse_type_error(value: Any, *, pendulum3: bool) -> str:

@@ -12,31 +12,25 @@ import json
 import re
 import secrets
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from airflow_bridge.testing import _jwt, _pages
-from airflow_bridge.testing._api import NO_BODY, Api, git_version, json_body
+from airflow_bridge.testing._api import Api, Listing
 from airflow_bridge.testing._http import (
     Abort,
     Call,
-    Match,
     Request,
     Response,
     Route,
     html_response,
     json_response,
 )
-from airflow_bridge.testing._pydantic import (
-    ErrorList,
-    Field,
-    entry,
-    missing_fields_repr,
-    validate_model,
-)
-from airflow_bridge.testing._query import RunFilter, like, order, page, run_value
+from airflow_bridge.testing._keyset import CursorError, keyset_page
+from airflow_bridge.testing._pydantic import ErrorList, Field, validate_model, validation_repr
+from airflow_bridge.testing._query import RunFilter, like, page, run_value
 from airflow_bridge.testing._state import FAILED, FINISHED, QUEUED, SUCCESS, AssetEvent, Dag, Run
 
 DEFAULT_PAGE = 50
@@ -54,22 +48,12 @@ RUN_ID_PATTERN = r"^[A-Za-z0-9_.~:+-]+$"
 DEFAULT_RUN_ID_PATTERN = (
     r"^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$"
 )
-SORTABLE = {
-    "id": "id",
-    "state": "state",
-    "dag_id": "dag_id",
-    "run_id": "run_id",
-    "dag_run_id": "run_id",
-    "logical_date": "logical_date",
-    "partition_date": "partition_date",
-    "run_after": "run_after",
-    "start_date": "start_date",
-    "end_date": "end_date",
-    "updated_at": "updated_at",
-    "conf": "conf",
-    "duration": "duration",
-}
+#: order_by names -> run attributes (3.3.2's SortParam list and alias)
+SORTABLE = {n: n for n in ("id", "state", "dag_id", "run_id", "logical_date", "partition_date")}
+SORTABLE |= {n: n for n in ("run_after", "start_date", "end_date", "updated_at", "conf")}
+SORTABLE |= {"duration": "duration", "dag_run_id": "run_id"}
 BATCH_SORTABLE = {k: v for k, v in SORTABLE.items() if k not in ("partition_date", "duration")}
+PATTERNS = {"run_id": "run_id", "dag_id": "dag_id", "triggering_user_name": "triggering_user"}
 RANGES = ("run_after", "logical_date", "start_date", "end_date", "updated_at", "duration")
 TRIGGER_BODY = {
     "dag_run_id": Field("str"),
@@ -105,22 +89,12 @@ BATCH_BODY = {
     },
     "conf_contains": Field("str"),
 }
-ROUTE_SINCE = {"wait": "3.1.0"}
-#: Fields later 3.x releases added (from the 3.0.0 and 3.2.1 specs and real recordings).
-RUN_FIELDS_SINCE = {
-    "duration": "3.1.0",
-    "triggering_user_name": "3.1.0",
-    "dag_display_name": "3.1.0",
-    "partition_key": "3.2.0",
-    "partition_date": "3.3.0",
+LOGIN_BODY = {
+    "username": Field("str", required=True, nullable=False),
+    "password": Field("str", required=True, nullable=False),
 }
-DAG_FIELDS_SINCE = {
-    "allowed_run_types": "3.2.0",
-    "last_parse_duration": "3.2.0",
-    "timetable_partitioned": "3.2.0",
-    "timetable_periodic": "3.3.0",
-    "is_backfillable": "3.3.0",
-}
+COUNT_CAP = 50_000  # EXACT_COUNT_LIMIT: 3.3's bounded count under a cursor
+NO_BODY = object()  # json_body() of an empty request
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -129,6 +103,13 @@ def iso(moment: datetime | None) -> str | None:
         return None
     text = moment.astimezone(timezone.utc).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def json_body(request: Request) -> Any:
+    """The decoded JSON body; `NO_BODY` when empty; ValueError when not JSON."""
+    if not request.body.strip():
+        return NO_BODY
+    return json.loads(request.body)
 
 
 def detail(status: int, message: Any) -> Abort:
@@ -159,36 +140,26 @@ def database_error(status: int, reason: str, statement: str, orig_error: str) ->
 
 
 class V2(Api):
+    api = "v2"
     prefix = "/api/v2"
+    health_paths = ("/api/v2/monitor/health",)
+    batch_path = "/dags/{dag_id}/dagRuns/list"
+    events_path = "upstreamAssetEvents"
+    events_key = "asset_events"
+    true_words: ClassVar[frozenset[str]] = frozenset({"true", "1"})
+    sorted_keys = False
+    validates_first = True
 
     def __init__(self, *args: Any, secret: bytes, token_lifetime: float, **kwargs: Any) -> None:
         self.secret = secret
         self.token_lifetime = token_lifetime
         super().__init__(*args, **kwargs)
 
-    def routes(self) -> Sequence[Route]:
-        dags = "/api/v2/dags/{dag_id}"
-        run = dags + "/dagRuns/{dag_run_id}"
+    def own_routes(self) -> list[Route]:
         return [
-            Route("GET", "/api/v2/version", "version", self.get_version, public=True),
-            Route("GET", "/api/v2/monitor/health", "health", self.get_health, public=True),
             Route("POST", "/auth/token", "token", self.create_token, public=True),
-            Route("GET", "/api/v2/dags", "list_dags", self.list_dags),
-            Route("GET", dags, "get_dag", self.get_dag),
-            Route("PATCH", dags, "patch_dag", self.patch_dag, write=True),
-            Route("GET", dags + "/dagRuns", "list", self.list_runs),
-            Route("POST", dags + "/dagRuns", "trigger", self.trigger, write=True),
-            Route("POST", dags + "/dagRuns/list", "batch_list", self.batch_list),
-            Route("GET", run, "get", self.get_run),
-            Route("PATCH", run, "update", self.patch_run, write=True),
-            Route("DELETE", run, "delete", self.delete_run, write=True),
-            Route("POST", run + "/clear", "clear", self.clear, write=True),
-            Route("GET", run + "/upstreamAssetEvents", "upstream_events", self.events),
-            Route("GET", run + "/wait", "wait", self.wait),
+            Route("GET", self.run_path + "/wait", "wait", self.wait),
         ]
-
-    def has_route(self, route: Route) -> bool:
-        return self.at_least(ROUTE_SINCE.get(route.name, "3.0.0"))
 
     # -- errors and routing --------------------------------------------------------------
 
@@ -214,20 +185,19 @@ class V2(Api):
             return json_response(404, {"error": "API route not found"})
         return html_response(200, _pages.AIRFLOW3_INDEX)
 
-    def dispatch(self, match: Match, request: Request) -> Response:
-        route = match.route
+    def admit(self, route: Route, request: Request) -> str | None:
         if route.method in ("POST", "PATCH") and route.name != "token":
             try:
                 json_body(request)
             except ValueError as exc:
                 error = {"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error"}
                 raise invalid([{**error, "input": {}, "ctx": {"error": str(exc)}}]) from None
-        user = None
-        if not route.public:
-            user = self._token_user(request)
-            if route.write and not self.may_write(user):
-                raise detail(403, "Forbidden")
-        return self.call(match, request, user)
+        if route.public:
+            return None
+        user = self._token_user(request)
+        if route.write and not self.may_write(user):
+            raise detail(403, "Forbidden")
+        return user
 
     def _token_user(self, request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -247,10 +217,6 @@ class V2(Api):
 
     # -- wire shapes ---------------------------------------------------------------------
 
-    def since(self, body: dict[str, Any], gates: Mapping[str, str]) -> dict[str, Any]:
-        """`body` without the fields this release predates (gates: field -> first version)."""
-        return {k: v for k, v in body.items() if self.at_least(gates.get(k, "3.0.0"))}
-
     def version_body(self, dag: Dag) -> dict[str, Any]:
         body = {
             "id": dag.version_id,
@@ -262,7 +228,7 @@ class V2(Api):
             "dag_display_name": dag.dag_id,
             "bundle_url": None,
         }
-        return self.since(body, {"dag_display_name": "3.1.0"})
+        return self.release.keep("dag_version", body)
 
     def run_body(self, run: Run) -> dict[str, Any]:
         interval = run.data_interval or (None, None)
@@ -290,7 +256,7 @@ class V2(Api):
             "partition_key": None,
             "partition_date": None,
         }
-        return self.since(body, RUN_FIELDS_SINCE)
+        return self.release.keep("run", body)
 
     def task_body(self, run: Run, index: int) -> dict[str, Any]:
         ti = run.tasks[index]
@@ -334,7 +300,7 @@ class V2(Api):
             "triggerer_job": None,
             "dag_version": self.version_body(dag),
         }
-        return self.since(body, {"dag_display_name": "3.1.0", "operator_name": "3.1.0"})
+        return self.release.keep("task", body)
 
     def event_body(self, event: AssetEvent, consumer: Run) -> dict[str, Any]:
         created = []
@@ -342,9 +308,9 @@ class V2(Api):
             run = self.store.run(dag_id, run_id)
             if run is None:
                 continue
-            if run.start_date is None and self.at_least("3.3.0"):
-                # Seen on 3.3.2: the response model requires created_dagruns[].start_date, so
-                # asking before the created run starts is an unhandled 500.
+            if run.start_date is None:
+                # The response model requires created_dagruns[].start_date (3.0.0 and 3.2.1
+                # specs; seen on 3.3.2): asking before the created run starts is a 500.
                 raise _unhandled()
             interval = run.data_interval or (None, None)
             reference = {
@@ -359,7 +325,7 @@ class V2(Api):
                 "partition_key": None,
                 "triggering": consumer.consumed_events[-1:] == [event.id],
             }
-            created.append(self.since(reference, {"partition_key": "3.2.0", "triggering": "3.3.0"}))
+            created.append(self.release.keep("created_run", reference))
         body = {
             "id": event.id,
             "asset_id": event.asset_id,
@@ -375,7 +341,7 @@ class V2(Api):
             "timestamp": iso(event.timestamp),
             "partition_key": None,
         }
-        return self.since(body, {"partition_key": "3.2.0"})
+        return self.release.keep("event", body)
 
     def dag_body(self, dag: Dag) -> dict[str, Any]:
         spec = dag.spec
@@ -413,42 +379,32 @@ class V2(Api):
             "is_backfillable": False,
             "file_token": f"fake-{spec.dag_id}",
         }
-        return self.since(body, DAG_FIELDS_SINCE)
+        return self.release.keep("dag", body)
 
-    def collection(self, runs: list[Run], total: int) -> Response:
+    def collection(self, runs: list[Run], listing: Listing) -> Response:
+        total: int | None = len(runs)
+        cursors: dict[str, str | None]
+        cap, cursors = None, dict.fromkeys(("next_cursor", "previous_cursor"), None)
+        if listing.cursor is None:
+            chosen = page(runs, listing.offset, listing.limit)
+        else:
+            null_placed = self.release.has("keyset_null_placement")
+            try:
+                chosen, cursors = keyset_page(runs, listing, sql_nulls=not null_placed)
+            except CursorError as exc:
+                raise detail(400, str(exc)) from None
+            # 3.3 counts total_entries up to a cap under a cursor, 3.2.2 leaves it null
+            cap = COUNT_CAP if self.release.has("keyset_count") else None
+            total = None if cap is None else min(len(runs), cap)
         body = {
-            "dag_runs": [self.run_body(r) for r in runs],
+            "dag_runs": [self.run_body(r) for r in chosen],
             "total_entries": total,
-            "total_entries_limit": None,
-            "next_cursor": None,
-            "previous_cursor": None,
+            "total_entries_limit": cap,
+            **cursors,
         }
-        # The cursors are in 3.2.2's recordings (not in the 3.2.1 spec), the limit from 3.3.
-        cursors = {
-            "total_entries_limit": "3.3.0",
-            "next_cursor": "3.2.2",
-            "previous_cursor": "3.2.2",
-        }
-        return json_response(200, self.since(body, cursors))
+        return self.ok(self.release.keep("page", body))
 
     # -- server and auth -----------------------------------------------------------------
-
-    def get_version(self, call: Call) -> Response:
-        return json_response(
-            200, {"version": self.version, "git_version": git_version(self.version)}
-        )
-
-    def get_health(self, call: Call) -> Response:
-        beat = self.store.clock.now().isoformat()
-        return json_response(
-            200,
-            {
-                "metadatabase": {"status": "healthy"},
-                "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": beat},
-                "triggerer": {"status": None, "latest_triggerer_heartbeat": None},
-                "dag_processor": {"status": None, "latest_dag_processor_heartbeat": None},
-            },
-        )
 
     def create_token(self, call: Call) -> Response:
         request = call.request
@@ -464,13 +420,12 @@ class V2(Api):
             raise detail(415, "Unsupported Media Type")
         if not isinstance(body, dict):
             raise detail(422, "Login body must be an object")
-        missing = [name for name in ("username", "password") if name not in body]
-        if missing and self.at_least("3.1.0"):  # 3.1 wraps pydantic's repr as the detail
-            raise detail(422, missing_fields_repr("LoginBody", missing, body))
-        if missing:
-            raise invalid(
-                [entry("missing", ["body", name], "Field required", body) for name in missing]
-            )
+        _, errors = validate_model(body, LOGIN_BODY)
+        errors = [e for e in errors if e["type"] != "extra_forbidden"]  # LoginBody allows extras
+        if errors and self.release.has("validation_repr"):
+            raise detail(422, validation_repr("LoginBody", errors))
+        if errors:
+            raise invalid(errors)
         username, password = body["username"], body["password"]
         if not username or not password:
             raise detail(400, "Username and password must be provided")
@@ -487,70 +442,51 @@ class V2(Api):
 
     # -- DAGs ----------------------------------------------------------------------------
 
-    def _dag(self, dag_id: str) -> Dag:
-        dag = self.store.dags.get(dag_id)
-        if dag is None:
-            if self.at_least("3.1.0"):
-                raise detail(404, f"The Dag with ID: `{dag_id}` was not found")
-            raise detail(404, f"The DAG with dag_id: `{dag_id}` was not found")
-        return dag
+    def missing_dag(self, operation: str, dag_id: str) -> Abort:
+        if operation == "patch_dag":
+            return detail(404, f"Dag with id: {dag_id} was not found")
+        if operation == "trigger":
+            what = "Dag" if self.release.has("trigger_dag_wording") else "DAG"
+            return detail(404, f"{what} with dag_id: '{dag_id}' not found")
+        if self.release.has("dag_wording"):
+            return detail(404, f"The Dag with ID: `{dag_id}` was not found")
+        return detail(404, f"The DAG with dag_id: `{dag_id}` was not found")
 
-    def list_dags(self, call: Call) -> Response:
-        request = call.request
-        limit, offset = self._paging(request)
-        dags = list(self.store.dags.values())
-        paused = request.last("paused")
-        if paused is not None:
-            dags = [d for d in dags if d.paused == (paused.lower() in ("true", "1"))]
-        pattern = request.last("dag_id_pattern")
-        if pattern:
-            dags = [d for d in dags if like(pattern).fullmatch(d.dag_id)]
-        bodies = [self.dag_body(d) for d in dags[offset : offset + limit]]
-        return json_response(200, {"dags": bodies, "total_entries": len(dags)})
-
-    def get_dag(self, call: Call) -> Response:
-        return json_response(200, self.dag_body(self._dag(call.params["dag_id"])))
+    def missing_run(self, operation: str, call: Call) -> Abort:
+        return detail(
+            404,
+            f"The DagRun with dag_id: `{call.params['dag_id']}` and "
+            f"run_id: `{call.params['dag_run_id']}` was not found",
+        )
 
     def patch_dag(self, call: Call) -> Response:
-        body = json_body(call.request)
-        values, errors = validate_model(
-            body,
-            {"is_paused": Field("bool", required=True, nullable=False)},
-            missing_body=body is NO_BODY,
-        )
-        if errors:
-            raise invalid(errors)
-        dag = self.store.dags.get(call.params["dag_id"])
-        if dag is None:
-            raise detail(404, f"Dag with id: {call.params['dag_id']} was not found")
+        values = self._validated(call, {"is_paused": Field("bool", required=True, nullable=False)})
+        dag = self.dag("patch_dag", call.params["dag_id"])
         mask = call.request.values("update_mask")
         if mask and mask != ["is_paused"]:
             raise detail(400, "Only `is_paused` field can be updated through the REST API")
         self.store.set_paused(dag, values["is_paused"])
-        return json_response(200, self.dag_body(dag))
+        return self.ok(self.dag_body(dag))
 
     # -- listing -------------------------------------------------------------------------
 
-    def _paging(self, request: Request, errors: ErrorList | None = None) -> tuple[int, int]:
-        found: ErrorList = []
-        limit, offset = DEFAULT_PAGE, 0
-        for name in ("limit", "offset"):
+    def paging(self, request: Request, errors: ErrorList | None = None) -> tuple[int, int]:
+        """(limit, offset); their errors raised at once, or added to `errors`."""
+        values, found = {"limit": DEFAULT_PAGE, "offset": 0}, []
+        for name in values:
             text = request.last(name)
-            if text is None:
-                continue
-            value, problems = Field("int").check(text, ["query", name])
-            found += problems
-            if not problems:
-                limit, offset = (value, offset) if name == "limit" else (limit, value)
-        if errors is None:
-            if found:
-                raise invalid(found)
-        else:
+            if text is not None:
+                value, problems = Field("int").check(text, ["query", name])
+                found += problems
+                values[name] = values[name] if problems else value
+        if errors is not None:
             errors += found
-        return min(limit, MAX_PAGE), offset
+        elif found:
+            raise invalid(found)
+        return min(values["limit"], MAX_PAGE), values["offset"]
 
     def _sort(self, values: list[str], table: Mapping[str, str]) -> list[tuple[str, bool]]:
-        if not self.at_least("3.1.0"):
+        if not self.release.has("order_by_several"):
             values = values[-1:]  # 3.0 takes one order_by; the last given wins
         if len(values) > 10:
             raise detail(
@@ -575,28 +511,27 @@ class V2(Api):
         before 3.3's database error handler)."""
         if not any(isinstance(v, datetime) and v.tzinfo is None for _, _, v in bounds):
             return
-        if self.at_least("3.3.0"):
+        if self.release.has("database_error_handler"):
             raise database_error(500, "Database error", "hidden", "hidden")
         raise _unhandled()
 
     def _duplicate(self, by_run_id: bool) -> Abort:
         column = "run_id" if by_run_id else "logical_date"
-        if self.at_least("3.2.0"):  # recorded on 3.2.2 and 3.3.2; 3.1.8 still shows the SQL
+        if self.release.has("hidden_statement"):
             return database_error(409, "Unique constraint violation", "hidden", "hidden")
-        columns = _INSERT_COLUMNS.format(
-            user="triggering_user_name, " if self.at_least("3.1.0") else ""
-        )
+        user_column = self.release.has("insert_user_column")
+        columns = _INSERT_COLUMNS.format(user="triggering_user_name, " if user_column else "")
         values = ", ".join("?" * (columns.count(",") + 1))
         statement = f"INSERT INTO dag_run ({columns}) VALUES ({values})"
-        if self.at_least("3.1.0"):
+        if user_column:
             statement += " RETURNING id, span_status"
         failed = f"UNIQUE constraint failed: dag_run.dag_id, dag_run.{column}"
         return database_error(409, "Unique constraint violation", statement, failed)
 
-    def list_runs(self, call: Call) -> Response:
+    def read_list(self, call: Call) -> Listing:
         request = call.request
         errors: ErrorList = []
-        limit, offset = self._paging(request, errors)
+        limit, offset = self.paging(request, errors)
         selection = RunFilter(null_passes=("start_date", "end_date"))
         for column in RANGES:
             kind = Field("float" if column == "duration" else "datetime")
@@ -607,27 +542,25 @@ class V2(Api):
                     continue
                 value, problems = kind.check(text, ["query", name])
                 errors += problems
-                if not problems:
+                if not problems and value:  # RangeFilter skips a falsy (0) bound: 3.3.2
                     selection.bound(column, op, value)
         if errors:
             raise invalid(errors)
         selection.states = self._choices(request.values("state"), RUN_STATES, "state")
         selection.run_types = self._choices(request.values("run_type"), RUN_TYPES, "run type")
-        patterns = {"run_id_pattern": ("run_id", "3.1.0"), "dag_id_pattern": ("dag_id", "3.2.0")}
-        patterns["triggering_user_name_pattern"] = ("triggering_user", "3.1.0")
-        for param, (attr, since) in patterns.items():
-            text = request.last(param)
-            if text and self.at_least(since):
+        for name, attr in PATTERNS.items():
+            text = request.last(f"{name}_pattern")
+            if text and self.release.present("list", f"{name}_pattern"):
                 selection.patterns.append((attr, like(text)))
         selection.conf_contains = request.last("conf_contains")
         dag_id = call.params["dag_id"]
         if dag_id != "~":
-            self._dag(dag_id)
+            self.dag("list", dag_id)
             selection.dag_ids = {dag_id}
         keys = self._sort(request.values("order_by"), SORTABLE)
         self._naive(selection.bounds)
-        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
-        return self.collection(page(runs, offset, limit), len(runs))
+        cursor = request.last("cursor") if self.release.has("keyset") else None
+        return Listing(selection, keys, limit, offset, cursor=cursor)
 
     def _choices(
         self, given: list[str], allowed: Sequence[str], what: str
@@ -638,7 +571,7 @@ class V2(Api):
             raise detail(422, f"Invalid value for {what}. Valid values are {', '.join(allowed)}")
         return {None if value == "none" else value for value in given}
 
-    def batch_list(self, call: Call) -> Response:
+    def read_batch(self, call: Call) -> Listing:
         if call.params["dag_id"] != "~":
             error = {
                 "type": "literal_error",
@@ -646,65 +579,60 @@ class V2(Api):
                 "msg": "Input should be '~'",
             }
             raise invalid([{**error, "input": call.params["dag_id"], "ctx": {"expected": "'~'"}}])
-        body = json_body(call.request)
-        values, errors = validate_model(body, BATCH_BODY, missing_body=body is NO_BODY)
-        if errors:
-            raise invalid(errors)
+        values = self._validated(call, BATCH_BODY)
         selection = RunFilter(dag_ids=values.get("dag_ids"), states=values.get("states"))
         for key, value in values.items():
             column, _, op = key.rpartition("_")
-            if column in RANGES and value is not None:
+            if column in RANGES and value:  # a 0 duration bound is skipped, as on GET
                 selection.bound(column, op, value)
         selection.conf_contains = values.get("conf_contains")
         keys = self._sort([values["order_by"]] if values.get("order_by") else [], BATCH_SORTABLE)
-        runs = order(selection.select(self.store.all_runs(), self.store.clock.now()), keys)
-        limit = values.get("page_limit", 100)
-        return self.collection(page(runs, values.get("page_offset", 0), limit), len(runs))
+        return Listing(selection, keys, values.get("page_limit", 100), values.get("page_offset", 0))
 
     # -- one run -------------------------------------------------------------------------
 
-    def _run(self, call: Call) -> Run:
-        run = self.run_or_none(call)
-        if run is None:
-            raise detail(
-                404,
-                f"The DagRun with dag_id: `{call.params['dag_id']}` and "
-                f"run_id: `{call.params['dag_run_id']}` was not found",
-            )
-        return run
-
-    def get_run(self, call: Call) -> Response:
-        return json_response(200, self.run_body(self._run(call)))
-
-    def delete_run(self, call: Call) -> Response:
-        run = self._run(call)
-        if run.state not in (QUEUED, SUCCESS, FAILED):
-            raise detail(
-                409,
-                f"The DagRun with dag_id: `{run.dag_id}` and run_id: `{run.run_id}` "
-                f"cannot be deleted in {run.state} state",
-            )
-        self.store.delete(run)
-        return Response(204, {"content-type": "application/json"})
-
-    def trigger(self, call: Call) -> Response:
+    def _validated(
+        self,
+        call: Call,
+        model: Mapping[str, Field],
+        rule: Callable[[dict[str, Any]], str | None] = lambda values: None,
+    ) -> dict[str, Any]:
+        """A body model's values, or the 422 listing every problem; `rule` words a model
+        validator's complaint about valid fields together."""
         body = json_body(call.request)
-        values, errors = validate_model(body, TRIGGER_BODY, missing_body=body is NO_BODY)
-        if not errors and (values.get("data_interval_start") is None) != (
-            values.get("data_interval_end") is None
-        ):
-            message = (
-                "Value error, Either both data_interval_start and data_interval_end "
-                "must be provided or both must be None"
-            )
-            error = {"type": "value_error", "loc": ["body"], "msg": message, "input": body}
+        values, errors = validate_model(body, model, missing_body=body is NO_BODY)
+        complaint = None if errors else rule(values)
+        if complaint:
+            error = {"type": "value_error", "loc": ["body"], "msg": complaint, "input": body}
             errors.append({**error, "ctx": {"error": {}}})
         if errors:
             raise invalid(errors)
+        return values
+
+    def refuse_delete(self, run: Run) -> Abort | None:
+        if run.state in (QUEUED, SUCCESS, FAILED):
+            return None
+        return detail(
+            409,
+            f"The DagRun with dag_id: `{run.dag_id}` and run_id: `{run.run_id}` "
+            f"cannot be deleted in {run.state} state",
+        )
+
+    def trigger(self, call: Call) -> Response:
+        values = self._validated(
+            call,
+            TRIGGER_BODY,
+            lambda v: (
+                (
+                    "Value error, Either both data_interval_start and data_interval_end "
+                    "must be provided or both must be None"
+                )
+                if (v.get("data_interval_start") is None) != (v.get("data_interval_end") is None)
+                else None
+            ),
+        )
         dag_id = call.params["dag_id"]
-        if dag_id not in self.store.dags:
-            what = "Dag" if self.at_least("3.2.0") else "DAG"  # as recorded on 3.2.2
-            raise detail(404, f"{what} with dag_id: '{dag_id}' not found")
+        self.dag("trigger", dag_id)
         now = self.store.clock.now()
         run_after: datetime = values.get("run_after") or now
         if run_after.tzinfo is None:
@@ -715,6 +643,10 @@ class V2(Api):
             start, end = values.get("data_interval_start"), values.get("data_interval_end")
             interval = (start, end) if start and end else (logical, logical)
         run_id = values.get("dag_run_id") or f"manual__{run_after.isoformat()}"
+        if ".." in run_id and self.release.has("run_id_no_dotdot"):
+            raise detail(
+                400, f"The run_id '{run_id}' must not contain '..' to prevent path traversal"
+            )
         if not re.match(RUN_ID_PATTERN, run_id) and not re.match(DEFAULT_RUN_ID_PATTERN, run_id):
             raise detail(
                 400,
@@ -727,63 +659,33 @@ class V2(Api):
             r.dag_id == dag_id and r.logical_date == logical for r in self.store.all_runs()
         ):
             raise self._duplicate(by_run_id=False)
-        run = self.store.create_run(
-            dag_id,
-            run_id,
-            logical_date=logical,
-            data_interval=interval,
-            run_after=run_after,
-            conf=values.get("conf") or {},
-            note=values.get("note") or None,
-            user=call.user,
-            triggered_by="ui" if call.request.headers.get("referer") else "rest_api",
-        )
-        return json_response(200, self.run_body(run))
+        return self.created(call, run_id, values, logical, interval, run_after)
 
-    def patch_run(self, call: Call) -> Response:
-        body = json_body(call.request)
-        values, errors = validate_model(body, PATCH_BODY, missing_body=body is NO_BODY)
-        if errors:
-            raise invalid(errors)
-        run = self._run(call)
-        fields = set(values)
+    def read(self, operation: str, call: Call) -> dict[str, Any]:
+        if operation == "clear":
+            return self._validated(
+                call,
+                CLEAR_BODY,
+                lambda v: (
+                    "Value error, only_new and only_failed are mutually exclusive"
+                    if v.get("only_new") and v.get("only_failed")
+                    else None
+                ),
+            )
+        values = self._validated(call, PATCH_BODY)
         mask = call.request.values("update_mask")
-        if mask:
-            fields &= set(mask)  # a comma-joined mask names no field: nothing changes
-        if "note" in fields:
-            self.store.set_note(run, values["note"])
-        if "state" in fields and values["state"] is not None:
-            self.store.mark(run, values["state"])
-        return json_response(200, self.run_body(run))
+        # a comma-joined mask names no field: nothing changes
+        return {k: v for k, v in values.items() if not mask or k in mask}
 
-    def clear(self, call: Call) -> Response:
-        body = json_body(call.request)
-        values, errors = validate_model(body, CLEAR_BODY, missing_body=body is NO_BODY)
-        if not errors and values.get("only_new") and values.get("only_failed"):
-            message = "Value error, only_new and only_failed are mutually exclusive"
-            error = {"type": "value_error", "loc": ["body"], "msg": message, "input": body}
-            errors.append({**error, "ctx": {"error": {}}})
-        if errors:
-            raise invalid(errors)
-        run = self._run(call)
-        if values.get("dry_run", True):
-            picked = [
-                i
-                for i, ti in enumerate(run.tasks)
-                if not values.get("only_new")
-                and (not values.get("only_failed") or ti.state in (FAILED, "upstream_failed"))
-            ]
-            tasks = [self.task_body(run, i) for i in picked]
-            return json_response(200, {"task_instances": tasks, "total_entries": len(tasks)})
-        self.store.clear(run)
-        if values.get("note"):
-            self.store.set_note(run, values["note"])
-        return json_response(200, self.run_body(run))
-
-    def events(self, call: Call) -> Response:
-        run = self._run(call)
-        bodies = [self.event_body(self.store.event(i), run) for i in run.consumed_events]
-        return json_response(200, {"asset_events": bodies, "total_entries": len(bodies)})
+    def dry_run_body(self, run: Run, options: dict[str, Any]) -> dict[str, Any]:
+        failed = (FAILED, "upstream_failed")
+        tasks = [
+            self.task_body(run, i)
+            for i, ti in enumerate(run.tasks)
+            if not options.get("only_new")
+            and (not options.get("only_failed") or ti.state in failed)
+        ]
+        return {"task_instances": tasks, "total_entries": len(tasks)}
 
     def wait(self, call: Call) -> Response:
         text = call.request.last("interval")
@@ -793,7 +695,7 @@ class V2(Api):
         interval, errors = Field("float", gt=0.0).check(text, ["query", "interval"])
         if errors:
             raise invalid(errors)
-        run = self._run(call)
+        run = self.run("wait", call)
         return Response(200, {}, stream=self._states(run, interval))
 
     def _states(self, run: Run, interval: float) -> Iterator[bytes]:
