@@ -20,6 +20,8 @@ from airflow_bridge.adapters import RUN_TYPE_ALIASES
 from airflow_bridge.errors import InvalidArgument
 from airflow_bridge.models import ORDER_FIELDS, DagRunState, RunType
 
+#: Airflow's ID_LEN: the run_id column's size on both generations (airflow/models/base.py).
+RUN_ID_MAX_LENGTH = 250
 #: The states a run can be set to; `running` is the scheduler's alone (both generations refuse it).
 SETTABLE_STATES = (DagRunState.QUEUED.value, DagRunState.SUCCESS.value, DagRunState.FAILED.value)
 
@@ -32,10 +34,23 @@ def identifier(name: str, value: object) -> str:
 
 
 def optional_run_id(value: object) -> str | None:
-    """trigger's run_id: None lets the server choose; "" would silently do the same."""
+    """trigger's run_id: None lets the server choose; "" would silently do the same.
+
+    Longer than 250 characters is refused: both generations store run ids in a column of 250
+    (ID_LEN). Airflow 2.10.5 answers 400; 3.3.2 does not check it and leaves it to the
+    database (its SQLite stored a 251-character id).
+    """
     if value == "":
         raise InvalidArgument("run_id is empty: pass run_id=None to let the server choose one")
-    return None if value is None else identifier("run_id", value)
+    if value is None:
+        return None
+    run_id = identifier("run_id", value)
+    if len(run_id) > RUN_ID_MAX_LENGTH:
+        raise InvalidArgument(
+            f"run_id is {len(run_id)} characters long; Airflow stores at most "
+            f"{RUN_ID_MAX_LENGTH}: shorten it"
+        )
+    return run_id
 
 
 def conf(value: object) -> Mapping[str, Any] | None:

@@ -123,7 +123,10 @@ def count(adapter: Adapter, query: RunQuery) -> Plan[int]:
     """The server's `total_entries` from one small page, unless the server applies one of the
     filters more loosely than its runs are checked here (`Adapter.run_filter`, e.g. Airflow
     3's start/end date bounds letting runs with no such date through): then the matching
-    pages are walked and the runs that pass are counted."""
+    pages are walked and the runs that pass are counted. An empty `dag_ids` matches no run
+    (as `list()` returns []); both generations would count every DAG's runs."""
+    if query.dag_ids == ():
+        return 0
     if adapter.run_filter(query) is None:
         total = (yield from page(adapter, query, offset=0, limit=1)).total_entries
         if total is not None:

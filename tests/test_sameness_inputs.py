@@ -299,6 +299,7 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("trigger", ("bridge_plain",), {"conf": {"s": {1, 2}}}),
     ("trigger", ("bridge_plain",), {"run_id": ""}),
     ("trigger", ("bridge_plain",), {"run_id": 5}),
+    ("trigger", ("bridge_plain",), {"run_id": "a" * 251}),
     ("trigger", ("bridge_plain",), {"note": 123}),
     ("trigger", ("bridge_plain",), {"logical_date": "2024-01-01T00:00:00+00:00"}),
     ("trigger", ("bridge_plain",), {"logical_date": datetime(2024, 1, 1)}),
@@ -499,3 +500,27 @@ async def test_the_async_client_reports_redirects_the_same() -> None:
     ) as c:
         with pytest.raises(Redirected, match="use base_url='https://af'"):
             await c.server_info()
+
+
+# -- the same kinds, found while sweeping ---------------------------------------------------------
+
+
+def test_the_longest_run_id_airflow_stores_works_and_one_more_is_refused(
+    fake_airflow: FakeAirflow,
+) -> None:
+    """250 characters (ID_LEN) on both; 2.10.5 answers 400 for 251, 3.3.2 stored it."""
+    with connect(fake_airflow) as client:
+        assert client.dag_runs.trigger("bridge_plain", run_id="a" * 250).run_id == "a" * 250
+        sent = len(fake_airflow.requests)
+        with pytest.raises(InvalidArgument, match="at most 250"):
+            client.dag_runs.trigger("bridge_plain", run_id="b" * 251)
+        assert len(fake_airflow.requests) == sent
+
+
+def test_an_empty_dag_ids_list_counts_no_run_as_it_lists_none(fake_airflow: FakeAirflow) -> None:
+    """Both generations count every DAG's runs for `dag_ids: []`; list() returns []."""
+    fake_airflow.add_run("bridge_plain", "r1")
+    with connect(fake_airflow) as client:
+        assert client.dag_runs.list(dag_ids=[]) == []
+        assert client.dag_runs.count(dag_ids=[]) == 0
+        assert client.dag_runs.count(dag_ids=["bridge_plain"]) == 1

@@ -280,3 +280,23 @@ def test_a_redirect_names_the_base_url_that_works(
     assert f"use base_url={base!r}" in str(caught.value)
     with connect(live_server) as fixed:
         assert fixed.dag_runs.count(PLAIN) >= 0
+
+
+# -- the same kinds, found while sweeping ------------------------------------------------------
+
+
+def test_run_ids_up_to_250_characters(client: Client, prefix: str) -> None:
+    """2.10.5 refuses 251 characters with a 400, 3.3.2 stored them: refused before sending."""
+    longest = prefix + "x" * (250 - len(prefix))
+    try:
+        assert client.dag_runs.trigger(PLAIN, run_id=longest).run_id == longest
+    finally:
+        remove(client, longest)
+    with pytest.raises(InvalidArgument, match="at most 250"):
+        client.dag_runs.trigger(PLAIN, run_id=longest + "x")
+
+
+def test_an_empty_dag_ids_list_counts_no_run(client: Client) -> None:
+    """Sent as is, both generations count the runs of every DAG for `dag_ids: []`."""
+    assert client.dag_runs.list(dag_ids=[]) == []
+    assert client.dag_runs.count(dag_ids=[]) == 0
