@@ -421,3 +421,24 @@ def test_dag_ids_use_the_batch_list_which_has_no_cursor() -> None:
     (request,) = [r for r in server.sent("POST") if r.url.path.endswith("/list")]
     sent = json.loads(request.content)
     assert "cursor" not in sent and sent["page_offset"] == 0
+
+
+def test_cli_runs_list_since_leaves_out_runs_that_never_started(
+    fake_airflow: FakeAirflow, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from airflow_bridge.cli import cli
+
+    null_start_run(fake_airflow)
+    started = on_fake(fake_airflow).dag_runs.trigger(PLAIN).run_id
+    fake_airflow.advance(started, to="running")
+    fleet = tmp_path / "fleet.toml"
+    with fake_airflow.serve() as server:
+        fleet.write_text(
+            f'[servers.one]\nurl = "{server.url}"\nusername = "admin"\npassword_env = "PW"\n'
+        )
+        args = ["--fleet", str(fleet), "-o", "json", "runs", "list", "--since", "2000-01-01"]
+        result = CliRunner().invoke(cli, args, env={"PW": "admin"})
+    assert result.exit_code == 0, result.output
+    assert [run["run_id"] for run in json.loads(result.stdout)] == [started]
