@@ -138,7 +138,7 @@ def unified_diff(before: str, after: str, path: str) -> str:
         difflib.unified_diff(
             before.splitlines(keepends=True),
             after.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
+            fromfile=path if path.startswith("/") else f"a/{path}",
+            tofile=path if path.startswith("/") else f"b/{path}",
         )
     )

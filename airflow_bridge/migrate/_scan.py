@@ -193,7 +193,9 @@ def _is_pair(node: ast.expr) -> bool:
 def scan_source(source: str, path: str = "<string>") -> list[Finding]:
     """The findings in one file's source, in line order."""
     try:
-        tree = ast.parse(source, filename=path)
+        # Top-level await is allowed: notebooks and documentation snippets use it.
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = compile(source, path, "exec", flags=flags, dont_inherit=True)
     except SyntaxError as exc:
         rule = BY_ID["AB000"]
         return [
@@ -212,7 +214,7 @@ def scan_source(source: str, path: str = "<string>") -> list[Finding]:
     official = any(_within(m, "airflow_client") for m in visitor.modules)
     compat = any(_within(m, COMPAT_V1) for m in visitor.modules)
     facade = any(m == "airflow_bridge" for m in visitor.modules)
-    legacy = any(hit.rule == "AB101" for hit in visitor.hits)
+    legacy = official and any(hit.rule == "AB101" for hit in visitor.hits)
     findings = []
     for hit in visitor.hits:
         if hit.client and compat and not official:
