@@ -142,9 +142,9 @@ def _detail_message(detail: Any) -> str:
     if isinstance(detail, list):  # FastAPI validation errors
         return "; ".join(_validation_item(item) for item in detail)
     if isinstance(detail, dict):  # e.g. Airflow 3's 409 {"reason": ..., "message": ...}
-        for key in ("message", "reason", "msg"):
-            if detail.get(key):
-                return str(detail[key])
+        said = [str(detail[key]) for key in ("reason", "message", "msg") if detail.get(key)]
+        if said:  # 3.3.2's message alone is "Serious error ... look for ID ..."
+            return ": ".join(said)
     return json.dumps(detail)
 
 

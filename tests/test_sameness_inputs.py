@@ -21,6 +21,7 @@ from airflow_bridge.errors import (
     AirflowBridgeError,
     AuthenticationError,
     BadRequest,
+    Conflict,
     InvalidArgument,
     InvalidRunId,
     Redirected,
@@ -524,3 +525,29 @@ def test_an_empty_dag_ids_list_counts_no_run_as_it_lists_none(fake_airflow: Fake
         assert client.dag_runs.list(dag_ids=[]) == []
         assert client.dag_runs.count(dag_ids=[]) == 0
         assert client.dag_runs.count(dag_ids=["bridge_plain"]) == 1
+
+
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_a_duplicate_run_is_a_conflict_that_says_why_on_both(api: str) -> None:
+    """The bodies 2.10.5 and 3.3.2 answer for a second run with the same logical date:
+    3.3.2's `message` alone says only "Serious error"; its `reason` says what."""
+    v1 = {"detail": "DAGRun with DAG ID: 'bridge_plain' and DAGRun logical date: '...' already"}
+    v2 = {
+        "detail": {
+            "reason": "Unique constraint violation",
+            "statement": "hidden",
+            "orig_error": "hidden",
+            "message": "Serious error when handling your request. Check logs for more details"
+            " - you will find it in api server when you look for ID 8FKiMA4e",
+        }
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(409, json=v1 if api == "v1" else v2)
+
+    transport = scripted(api, answer)
+    with (
+        Client("http://af", username="a", password="b", transport=transport) as c,
+        pytest.raises(Conflict, match=r"already|Unique constraint violation: Serious"),
+    ):
+        c.dag_runs.trigger("bridge_plain", run_id="r", logical_date=AWARE)

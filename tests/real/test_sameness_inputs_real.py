@@ -22,6 +22,7 @@ import pytest
 from airflow_bridge import Client, DagRunState, RunType
 from airflow_bridge.errors import (
     AuthenticationError,
+    Conflict,
     InvalidArgument,
     InvalidRunId,
     NotFound,
@@ -300,3 +301,18 @@ def test_an_empty_dag_ids_list_counts_no_run(client: Client) -> None:
     """Sent as is, both generations count the runs of every DAG for `dag_ids: []`."""
     assert client.dag_runs.list(dag_ids=[]) == []
     assert client.dag_runs.count(dag_ids=[]) == 0
+
+
+def test_a_second_run_on_the_same_logical_date_is_a_conflict_that_says_why(
+    client: Client, prefix: str, minute: datetime
+) -> None:
+    runs = client.dag_runs
+    runs.trigger(PLAIN, run_id=prefix, logical_date=minute)
+    try:
+        with pytest.raises(Conflict) as caught:
+            runs.trigger(PLAIN, run_id=prefix + "-again", logical_date=minute)
+        said = str(caught.value)
+        assert "already exists" in said or "Unique constraint violation" in said
+    finally:
+        remove(client, prefix)
+        remove(client, prefix + "-again")
