@@ -26,7 +26,7 @@ import httpx
 import pytest
 from mockserver import MockServer, problem, v1_run, v1_server, v2_run, v2_server
 
-from airflow_bridge import Client
+from airflow_bridge import AsyncClient, Client
 from airflow_bridge.errors import ApiError, BadRequest, InvalidArgument, PartialUpdate, ServerError
 from airflow_bridge.testing import FakeAirflow
 
@@ -203,15 +203,16 @@ def test_list_iter_and_count_agree_that_a_null_date_matches_no_bound(
     started = runs.trigger(PLAIN).run_id
     fake_airflow.advance(started, to="running")
     field = bound[:-4]
-    listed = runs.list(PLAIN, **{bound: value})  # type: ignore[arg-type]
+    bounds: Any = {bound: value}
+    listed = runs.list(PLAIN, **bounds)
     expected = {
         r.run_id
         for r in (runs.get(PLAIN, unstarted), runs.get(PLAIN, started))
         if getattr(r, field) is not None
     }
     assert {r.run_id for r in listed} == expected
-    assert {r.run_id for r in runs.iter(PLAIN, page_size=1, **{bound: value})} == expected  # type: ignore[arg-type]
-    assert runs.count(PLAIN, **{bound: value}) == len(expected)  # type: ignore[arg-type]
+    assert {r.run_id for r in runs.iter(PLAIN, page_size=1, **bounds)} == expected
+    assert runs.count(PLAIN, **bounds) == len(expected)
 
 
 def loose_v2(runs: list[dict[str, Any]]) -> MockServer:
@@ -442,3 +443,26 @@ def test_cli_runs_list_since_leaves_out_runs_that_never_started(
         result = CliRunner().invoke(cli, args, env={"PW": "admin"})
     assert result.exit_code == 0, result.output
     assert [run["run_id"] for run in json.loads(result.stdout)] == [started]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_async_client_walks_by_cursor_and_reports_a_partial_update_alike() -> None:
+    server = cursor_server([v2_run(f"r{i}") for i in range(5)])
+    async with AsyncClient(
+        "http://airflow:8080", username="admin", password="pw", transport=server.async_transport()
+    ) as client:
+        listed = [run.run_id async for run in client.dag_runs.iter("etl", page_size=2)]
+    assert listed == [f"r{i}" for i in range(5)]
+    assert [r.url.params.get("cursor") for r in server.sent("GET")] == ["", "2", "4"]
+    v1 = v1_two_calls(problem(403, "Access is denied", "Forbidden"))
+    async with AsyncClient(
+        "http://airflow:8080", username="admin", password="pw", transport=v1.async_transport()
+    ) as client:
+        with pytest.raises(PartialUpdate) as caught:
+            await client.dag_runs.update("etl", "r1", state="failed", note="why")
+    assert caught.value.applied == {"state": "failed"}
