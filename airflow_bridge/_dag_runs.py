@@ -66,7 +66,13 @@ class DagRuns:
         **filters: Unpack[plans.RunFilters],
     ) -> Iterator[DagRun]:
         """Runs of one DAG (`~` = all DAGs, `dag_ids=[...]` = several), fetched lazily
-        page by page; `limit=None` means all of them."""
+        page by page; `limit=None` means all of them.
+
+        Never yields a run twice. Airflow 3.2.2+ is walked by keyset cursor, so runs created
+        or deleted meanwhile shift nothing; elsewhere by offset, where a run that comes again
+        (runs created during a newest-first walk) is dropped. A run whose start or end date
+        is null matches no bound on that date, on every generation.
+        """
         arguments.paging(limit, page_size)
         pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
         return self._walk(pager)
@@ -88,7 +94,9 @@ class DagRuns:
         return [*self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
 
     def count(self, dag_id: str = "~", **filters: Unpack[plans.RunFilters]) -> int:
-        """How many runs match, from one small request."""
+        """How many runs match: the server's total from one small request, except with a
+        start/end date bound on Airflow 3, whose list lets runs without that date through:
+        then the matching runs are paged through (one request per 100) and counted."""
         query = plans.make_query(dag_id, filters)  # checked before detection
         a = self._client._adapter()
         return self._client._run(plans.count(a, query))
@@ -108,7 +116,13 @@ class DagRuns:
         state: DagRunState | str | None = None,
         note: str | None = None,
     ) -> DagRun:
-        """Set state and/or note: one PATCH on Airflow 3, two calls on Airflow 2."""
+        """Set state and/or note: one PATCH on Airflow 3, two calls on Airflow 2.
+
+        A note is at most 1000 characters (both generations' limit); `""` removes the note
+        (it then reads as None). Raises InvalidArgument before anything is sent for a note
+        that is too long or not a str, and PartialUpdate when Airflow 2's note call is
+        refused after its state call was applied.
+        """
         _check_update(dag_id, run_id, state, note)
         wire_state = None if state is None else plans.state_value(state)
         check_note(note)
