@@ -44,37 +44,19 @@ def decode(token: str, keys: Sequence[Key]) -> list[Any]:
     return values
 
 
-def _compare(a: Sequence[Any], b: Sequence[Any], keys: Sequence[Key]) -> int:
-    """-1, 0 or 1: where row values `a` sit against `b` in ORDER BY order."""
+def _beyond(
+    a: Sequence[Any], b: Sequence[Any], keys: Sequence[Key], backward: bool, sql_nulls: bool
+) -> bool:
+    """Whether row values `a` come after the cursor's `b` in ORDER BY order (before it when
+    walking backward), NULL lowest as SQLite sorts. `sql_nulls`: as 3.2.2-3.3.0, whose
+    `col >= x AND (col > x OR ...)` compares NULL like a value: a NULL met before the deciding
+    column makes the predicate unknown, so the row is skipped."""
     for x, y, (_, descending) in zip(a, b, keys, strict=True):
+        if sql_nulls and NULL in (x, y):
+            return False
         if x != y:
-            return (1 if x > y else -1) * (-1 if descending else 1)
-    return 0
-
-
-def _sql_beyond(a: Sequence[Any], b: Sequence[Any], keys: Sequence[Key], backward: bool) -> bool:
-    """The keyset predicate of 3.2.2-3.3.0, which compares a NULL like any value: SQL's
-    three-valued AND/OR over `col >= x AND (col > x OR ...)`, so a row or cursor with a NULL
-    there is never beyond the cursor (such rows are skipped)."""
-
-    def test(x: Any, y: Any, descending: bool, strict: bool) -> bool | None:
-        if NULL in (x, y):
-            return None
-        if descending != backward:
-            x, y = y, x
-        return bool(x > y if strict else x >= y)
-
-    def both(p: bool | None, q: bool | None) -> bool | None:
-        return False if False in (p, q) else None if None in (p, q) else True
-
-    def either(p: bool | None, q: bool | None) -> bool | None:
-        return True if True in (p, q) else None if None in (p, q) else False
-
-    *leading, (x, y, (_, descending)) = list(zip(a, b, keys, strict=True))
-    result = test(x, y, descending, strict=True)
-    for x, y, (_, descending) in reversed(leading):
-        result = both(test(x, y, descending, False), either(test(x, y, descending, True), result))
-    return result is True
+            return bool(x > y) != (descending != backward)
+    return False
 
 
 def keyset_page(
@@ -87,15 +69,8 @@ def keyset_page(
     candidates = list(runs)
     if cursor:
         bound = decode(cursor.removeprefix(BACKWARD), keys)
-        side = -1 if backward else 1
         candidates = [
-            run
-            for run in runs
-            if (
-                _sql_beyond(sort_values(run, keys), bound, keys, backward)
-                if sql_nulls
-                else _compare(sort_values(run, keys), bound, keys) == side
-            )
+            r for r in runs if _beyond(sort_values(r, keys), bound, keys, backward, sql_nulls)
         ]
     more = len(candidates) > limit
     chosen = (candidates[-limit:] if backward else candidates[:limit]) if limit else []

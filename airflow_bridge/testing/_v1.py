@@ -100,16 +100,14 @@ DATE = Prop("string", format="date-time")
 NULL_DATE = Prop("string", nullable=True, format="date-time")
 READ_ONLY = Prop("string", read_only=True)
 READ_ONLY_DATE = Prop("string", nullable=True, format="date-time", read_only=True)
+BOUNDS = {
+    f"{f}_{b}": DATE for f in ("execution_date", "start_date", "end_date") for b in ("gte", "lte")
+}
 RUN_LIST_QUERY = {
     "limit": Prop("integer"),
     "offset": Prop("integer", minimum=0),
-    **{
-        f"{f}_{b}": DATE
-        for f in ("execution_date", "start_date", "end_date")
-        for b in ("gte", "lte")
-    },
-    "updated_at_gte": DATE,
-    "updated_at_lte": DATE,
+    **BOUNDS,
+    **dict.fromkeys(("updated_at_gte", "updated_at_lte"), DATE),
     "state": Prop("array"),
     "order_by": Prop("string"),
     "fields": Prop("array"),
@@ -159,11 +157,7 @@ BATCH_BODY = {
     "page_limit": Prop("integer", minimum=1),
     "dag_ids": Prop("array"),
     "states": Prop("array"),
-    **{
-        f"{f}_{b}": DATE
-        for f in ("execution_date", "start_date", "end_date")
-        for b in ("gte", "lte")
-    },
+    **BOUNDS,
 }
 #: order_by names -> run attributes (the names Airflow 2.10's view allows)
 SORTABLE = {n: n for n in ("id", "state", "dag_id", "start_date", "end_date", "updated_at")}

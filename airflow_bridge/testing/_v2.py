@@ -595,7 +595,7 @@ class V2(Api):
         self,
         call: Call,
         model: Mapping[str, Field],
-        rule: Callable[[dict[str, Any]], str | None] = lambda values: None,
+        rule: Callable[[Mapping[str, Any]], str | None] = lambda values: None,
     ) -> dict[str, Any]:
         """A body model's values, or the 422 listing every problem; `rule` words a model
         validator's complaint about valid fields together."""
@@ -619,18 +619,7 @@ class V2(Api):
         )
 
     def trigger(self, call: Call) -> Response:
-        values = self._validated(
-            call,
-            TRIGGER_BODY,
-            lambda v: (
-                (
-                    "Value error, Either both data_interval_start and data_interval_end "
-                    "must be provided or both must be None"
-                )
-                if (v.get("data_interval_start") is None) != (v.get("data_interval_end") is None)
-                else None
-            ),
-        )
+        values = self._validated(call, TRIGGER_BODY, _one_sided_interval)
         dag_id = call.params["dag_id"]
         self.dag("trigger", dag_id)
         now = self.store.clock.now()
@@ -711,6 +700,16 @@ class V2(Api):
             store.clock.sleep(interval)
             with store.lock:
                 store.heartbeat()
+
+
+def _one_sided_interval(values: Mapping[str, Any]) -> str | None:
+    """The trigger body's model validator: both ends of the data interval, or neither."""
+    if (values.get("data_interval_start") is None) == (values.get("data_interval_end") is None):
+        return None
+    return (
+        "Value error, Either both data_interval_start and data_interval_end "
+        "must be provided or both must be None"
+    )
 
 
 def _cookie(header: str, name: str) -> str:
