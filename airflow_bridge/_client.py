@@ -139,6 +139,13 @@ class _ClientBase:
 class Client(_ClientBase):
     """A synchronous client for one Airflow server, Airflow 2 or 3.
 
+    Give `username=`/`password=` (HTTP Basic on Airflow 2, a token login on Airflow 3),
+    `token=`, or any `auth=`. Credentials a server refuses are `AuthenticationError` on both
+    generations (Airflow 3.3.2's login answers an empty one with 400), with what to change:
+    e.g. HTTP Basic given as `auth=` to Airflow 3 says to pass username=/password= instead.
+    Redirects are not followed: a 3xx (a proxy's http -> https) is `Redirected`, naming the
+    target and the base_url to use.
+
     >>> with Client("http://127.0.0.1:8080", username="admin", password="admin") as client:
     ...     run = client.dag_runs.trigger("etl", conf={"x": 1})
     """

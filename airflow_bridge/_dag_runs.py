@@ -24,7 +24,15 @@ if TYPE_CHECKING:
 
 
 class DagRuns:
-    """`client.dag_runs`: every DagRun operation, the same on Airflow 2 and 3."""
+    """`client.dag_runs`: every DagRun operation, the same on Airflow 2 and 3.
+
+    Every method raises `InvalidArgument` (a ValueError and TypeError) before anything is
+    sent, the version probe included, for an argument no server takes as meant: an id that is
+    not a non-empty str, a conf that is not a mapping of JSON values, a non-bool flag, a
+    naive or non-datetime date, an unknown state, run type or order_by field. Servers refuse
+    these differently (Airflow 2.10.5: 400 or an empty list; 3.3.2: 422) or silently rewrite
+    them (3.3.2 clears for real on `dry_run="no"`).
+    """
 
     def __init__(self, client: Client) -> None:
         self._client = client
@@ -39,7 +47,14 @@ class DagRuns:
         note: str | None = None,
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> DagRun:
-        """Start a run. Without logical_date the server picks one (or none, on Airflow 3)."""
+        """Start a run. Without logical_date the server picks one (or none, on Airflow 3).
+
+        `conf` is a mapping of JSON values; `run_id` at most 250 characters. Raises
+        `InvalidRunId` (a `BadRequest`, never retried) when the server refuses the run_id
+        for its run id pattern: Airflow 2.10.5 answers a 500 page, mapped when the id fails
+        Airflow's default pattern `^[A-Za-z0-9_.~:+-]+$`; 3.3.2 answers 400. Nothing is
+        refused here for the pattern: a server may allow more.
+        """
         _check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
         a = self._client._adapter()
         request = a.trigger(
@@ -67,6 +82,11 @@ class DagRuns:
     ) -> Iterator[DagRun]:
         """Runs of one DAG (`~` = all DAGs, `dag_ids=[...]` = several), fetched lazily
         page by page; `limit=None` means all of them.
+
+        `states` and `run_types` take enum members or names in any case; a run type may be
+        either generation's name (`dataset_triggered` or `asset_triggered`). Unknown values
+        are `InvalidArgument` before any request (Airflow 2.10.5 would list nothing, 3.3.2
+        answer 422).
 
         Never yields a run twice. Airflow 3.2.2+ is walked by keyset cursor, so runs created
         or deleted meanwhile shift nothing; elsewhere by offset, where a run that comes again
