@@ -20,6 +20,7 @@ import attrs
 from airflow_bridge.errors import (
     ApiError,
     AuthenticationError,
+    InvalidArgument,
     InvalidResponse,
     InvalidRunId,
     UnsupportedOperation,
@@ -310,7 +311,9 @@ class Adapter(ABC):
 
     def _date_name(self, name: str, table: Mapping[str, str], *, batch: bool = False) -> str:
         if name not in DATE_FILTERS:
-            raise ValueError(f"unknown date filter {name!r}; use one of {', '.join(DATE_FILTERS)}")
+            raise InvalidArgument(
+                f"unknown date filter {name!r}; use one of {', '.join(DATE_FILTERS)}"
+            )
         if name not in table:
             what = f"the {name} filter" + (" together with dag_ids" if batch else "")
             raise UnsupportedOperation(
@@ -329,7 +332,7 @@ class Adapter(ABC):
         for key in keys:
             descending, name = key.startswith("-"), key.lstrip("-")
             if name not in ORDER_FIELDS:
-                raise ValueError(
+                raise InvalidArgument(
                     f"cannot order by {name!r}; use one of {', '.join(ORDER_FIELDS)} "
                     "(prefix '-' for descending)"
                 )
@@ -488,14 +491,14 @@ class Adapter(ABC):
 
 def _segment(value: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError(f"a dag_id or run_id must be a non-empty string, not {value!r}")
+        raise InvalidArgument(f"a dag_id or run_id must be a non-empty string, not {value!r}")
     encoded = quote(value, safe="")
     return encoded.replace(".", "%2E") if encoded.strip(".") == "" else encoded
 
 
 def _interval(value: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError("data_interval must be a (start, end) pair of aware datetimes")
+        raise InvalidArgument("data_interval must be a (start, end) pair of aware datetimes")
     return value[0], value[1]
 
 

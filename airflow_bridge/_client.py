@@ -21,7 +21,7 @@ from airflow_bridge import _plans as plans
 from airflow_bridge._auth import BearerToken, LoginAuth
 from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, ApiRequest, Reply, redirected
-from airflow_bridge.errors import AuthenticationError, TransportError
+from airflow_bridge.errors import AuthenticationError, InvalidArgument, TransportError
 from airflow_bridge.models import ServerInfo
 
 if TYPE_CHECKING:
@@ -48,17 +48,17 @@ class _ClientBase:
         self._base_url, url_user, url_password = _split_base_url(base_url)
         if url_user is not None:
             if username is not None:
-                raise ValueError("credentials are given both in the URL and as username=")
+                raise InvalidArgument("credentials are given both in the URL and as username=")
             username, password = url_user, url_password
         given = [name for name, value in (("token", token), ("auth", auth)) if value is not None]
         if username is not None:
             given.append("username/password")
         if len(given) > 1:
-            raise ValueError(f"give one kind of credentials, not {' and '.join(given)}")
+            raise InvalidArgument(f"give one kind of credentials, not {' and '.join(given)}")
         if (username is None) != (password is None):
-            raise ValueError("username and password go together")
+            raise InvalidArgument("username and password go together")
         if api not in ("auto", *BY_API):
-            raise ValueError(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
+            raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
         self._password = password
         self._token = token
@@ -335,7 +335,9 @@ def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
     credentials embedded in the URL, so they are never printed with it."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http(s) URL such as http://host:8080, not {url!r}")
+        raise InvalidArgument(
+            f"base_url must be an http(s) URL such as http://host:8080, not {url!r}"
+        )
     path = parts.path.rstrip("/")
     for suffix in _API_SUFFIXES:
         if path.endswith(suffix):

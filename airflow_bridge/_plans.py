@@ -87,7 +87,7 @@ def update(
     later one is refused after an earlier one was applied, PartialUpdate says what was.
     """
     if state is None and note is None:
-        raise ValueError("update() needs state=, note= or both")
+        raise InvalidArgument("update() needs state=, note= or both")
     run: DagRun | None = None
     applied: dict[str, Any] = {}
     for request in adapter.update(dag_id, run_id, state=state, note=note):
@@ -150,7 +150,7 @@ def wait(
     """Poll until the run is success or failed; WaitTimeout (with the last run seen) after
     `timeout` seconds. Polling works on every server version."""
     if interval <= 0:
-        raise ValueError("interval must be a positive number of seconds")
+        raise InvalidArgument("interval must be a positive number of seconds")
     deadline = clock() + timeout
     while True:
         run = adapter.parse_run(_reply((yield adapter.get(dag_id, run_id))))
@@ -183,9 +183,9 @@ class Pager:
 
     def __init__(self, query: RunQuery, *, limit: int | None, page_size: int) -> None:
         if limit is not None and limit < 0:
-            raise ValueError("limit must be None (all runs) or a number >= 0")
+            raise InvalidArgument("limit must be None (all runs) or a number >= 0")
         if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+            raise InvalidArgument("page_size must be at least 1")
         self._query = query
         self._remaining = limit
         self._page_size = page_size

@@ -326,6 +326,9 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("list", ("bridge_plain",), {"limit": 2.5}),
     ("list", ("bridge_plain",), {"page_size": 10.5}),
     ("list", ("bridge_plain",), {"limit": True}),
+    ("list", ("bridge_plain",), {"limit": -1}),
+    ("list", ("bridge_plain",), {"page_size": 0}),
+    ("update", ("bridge_plain", "r"), {}),
     ("list", (5,), {}),
     ("count", ("",), {}),
 ]
@@ -352,6 +355,20 @@ async def test_the_async_client_refuses_the_same_arguments_before_sending(
     async with AsyncClient("http://af", username="a", password="b", transport=transport) as c:
         with pytest.raises(InvalidArgument):
             await getattr(c.dag_runs, method)(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"base_url": "ftp://af"},
+        {"base_url": "http://af", "username": "a"},
+        {"base_url": "http://af", "username": "a", "password": "b", "token": "t"},
+        {"base_url": "http://af", "api": "v4"},
+    ],
+)
+def test_client_arguments_are_the_same_error_type(arguments: dict[str, Any]) -> None:
+    with pytest.raises(InvalidArgument):
+        Client(**arguments)
 
 
 @pytest.mark.parametrize("conf", [[1, 2], "{}", [], [["k", "v"]]])
