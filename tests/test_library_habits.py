@@ -102,9 +102,13 @@ def test_a_missing_module_that_is_not_the_extra_is_not_blamed_on_it() -> None:
 
 
 # The documentation's own code blocks (README sections it includes are run by test_readme).
+# The migration guide's blocks are fragments of a user's code (names defined elsewhere); its
+# generated table is kept identical to the code by tests/compat/test_migration_guide.py.
+NOT_RUNNABLE = {"migrating-to-airflow-3.md"}
 DOC_BLOCKS = [
     (page.relative_to(ROOT).as_posix(), code)
     for page in sorted((ROOT / "docs").rglob("*.md"))
+    if page.name not in NOT_RUNNABLE
     for code in re.findall(r"```python\n(.*?)```", page.read_text(), re.DOTALL)
 ]
 
