@@ -10,7 +10,7 @@ the live scheduler decides on its own (see TOLERANCES).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,12 +53,16 @@ TOLERANCES: Mapping[str, str] = {
         "scheduler-set values: compared as a set, the order checked by the oracle"
     ),
     "clear task-instance state": (
-        "set by the scheduler as it runs the tasks; compared only on a run the sequence set "
-        "to success (every task instance success then)"
+        "set by the scheduler as it runs the tasks: compared only on a run the sequence set "
+        "to success (whose tasks the server then marks, e.g. 'skipped' on 3.3.2 when they "
+        "had not run), and only between fake and live of one version (Airflow 2's dry-run clear "
+        "does not report task-instance states: the facade gives None, issue 9 item 8)"
     ),
     "UnsupportedOperation on Airflow 2 where the capability table says Airflow 2 lacks it": (
         "run_types, run_after_* (filters and order), several order_by keys: Airflow 2's API "
-        "has no such thing; refused before sending, by design (README capability table)"
+        "has no such thing, so the call is refused before sending, by design (README "
+        "capability table), whatever Airflow 3 answers; Airflow 3's answer is still checked "
+        "against the fake 3.3.2 and by the oracle"
     ),
     "oracle: a run whose state or dates changed between the read-backs around a list/count": (
         "the scheduler moved it while the call ran: not judged"
@@ -259,6 +263,15 @@ def names_in(message: str) -> tuple[str, ...]:
 # -- comparison ----------------------------------------------------------------------------
 
 
+def _without_ti_state(step: Step) -> Step:
+    """A clear's task instances without their state (TOLERANCES: Airflow 2 does not tell)."""
+    value = step.value
+    if not (isinstance(value, dict) and "task_instances" in value):
+        return step
+    tis = [(*ti[:-1], "(not told by Airflow 2)") for ti in value["task_instances"]]
+    return replace(step, value={**value, "task_instances": tis})
+
+
 def oracle_findings(transcript: Transcript) -> list[Divergence]:
     """Every step where the target's answer broke the facade's meaning (see Oracle)."""
     return [
@@ -279,8 +292,10 @@ def compare(left: Transcript, right: Transcript, *, generations: bool) -> list[D
 
         if a.pre != b.pre:
             continue  # TOLERANCES: the runs were in different states
-        if generations and a.unsupported and not b.raised:
+        if generations and a.unsupported:
             continue  # TOLERANCES: a capability Airflow 2 (the left side) lacks
+        if generations and a.outcome() != b.outcome():
+            a, b = _without_ti_state(a), _without_ti_state(b)
         if a.outcome() != b.outcome():
             shown_a = {"raised": a.raised, "message": a.message} if a.raised else a.outcome()
             shown_b = {"raised": b.raised, "message": b.message} if b.raised else b.outcome()
