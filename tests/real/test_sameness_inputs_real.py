@@ -41,7 +41,7 @@ DEFAULT_PATTERN = "^[A-Za-z0-9_.~:+-]+$"
 def connect(server: dict[str, Any], **credentials: Any) -> Client:
     if not credentials:
         credentials = {"username": server["username"], "password": server["password"]}
-    return Client(str(server["base_url"]), timeout=60, **credentials)
+    return Client(str(server["base_url"]), timeout=120, **credentials)
 
 
 @pytest.fixture
