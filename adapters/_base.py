@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, get_args
 from urllib.parse import quote
 
 import attrs
@@ -30,12 +30,14 @@ from airflow_bridge.models import (
     DATE_FILTERS,
     ORDER_FIELDS,
     AssetEvent,
+    Capability,
     ClearedTaskInstance,
     ClearResult,
     DagRun,
     Page,
     RunQuery,
     ServerInfo,
+    parse_version,
 )
 
 from ._dates import format_datetime
@@ -43,42 +45,10 @@ from ._http import ApiRequest, Reply, check, error_message, json_or_text
 from ._notes import read_note
 from ._wire_model import WireModel
 
-Version = tuple[int, ...]
 T = TypeVar("T")
 
-#: Everything a server may or may not be able to do, named as the facade names it: its
-#: methods, trigger's optional arguments and the list filters.
-CAPABILITIES = (
-    "trigger",
-    "get",
-    "list",
-    "count",
-    "delete",
-    "wait",
-    "dag_ids",
-    "set_state",
-    "set_state_queued",
-    "set_note",
-    "update",
-    "clear",
-    "only_failed",
-    "upstream_events",
-    "note",
-    "data_interval",
-    "states",
-    "run_types",
-    *DATE_FILTERS,
-    "order_by",
-    "order_by_several",
-    "order_by_several_with_dag_ids",
-    "run_id_pattern",
-    "dag_id_pattern",
-    "cursor_pagination",
-)
-
-
-def parse_version(text: str) -> Version:
-    return tuple(int(part) for part in text.split("."))
+#: Everything a server may or may not be able to do (`models.Capability`, in its order).
+CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 
 
 class Adapter(ABC):
@@ -140,9 +110,7 @@ class Adapter(ABC):
         except InvalidResponse:
             return None
         version = body.get("version") if isinstance(body, dict) else None
-        if not isinstance(version, str) or not version.split(".")[0].isdigit():
-            return None
-        if int(version.split(".")[0]) != cls.major:
+        if not isinstance(version, str) or parse_version(version)[:1] != (cls.major,):
             return None
         git = body.get("git_version")
         return ServerInfo(base_url=base_url, api=cls.api, version=version, git_version=git or None)

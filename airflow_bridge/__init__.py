@@ -5,9 +5,10 @@ with Client("http://127.0.0.1:8080", username="admin", password="admin") as clie
     run = client.dag_runs.trigger("etl", conf={"x": 1})
 """
 
-from airflow_bridge._client import AsyncClient, Client
-from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
-from airflow_bridge._plans import RunFilters
+from airflow_bridge._async.client import AsyncClient
+from airflow_bridge._async.dag_runs import AsyncDagRuns
+from airflow_bridge._sync.client import Client
+from airflow_bridge._sync.dag_runs import DagRuns
 from airflow_bridge.models import (
     AssetEvent,
     ClearedTaskInstance,
@@ -18,11 +19,14 @@ from airflow_bridge.models import (
     RunType,
     ServerInfo,
 )
+from airflow_bridge.types import ApiChoice, Capability, RunFilters
 
 __all__ = [
+    "ApiChoice",
     "AssetEvent",
     "AsyncClient",
     "AsyncDagRuns",
+    "Capability",
     "ClearResult",
     "ClearedTaskInstance",
     "Client",

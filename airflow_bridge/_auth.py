@@ -1,28 +1,30 @@
-"""Authentication as httpx.Auth flows, so one class serves the sync and the async client.
+"""Authentication as httpx.Auth: a token as given, or a token login renewed as needed.
 
-`LoginAuth` exchanges credentials for a token at a login endpoint (Airflow 3's
-`POST /auth/token`), reuses it until shortly before its `exp`, and on a 401 logs in once more
-and retries. Concurrent requests share one login: only the lock differs between the sync and
-async sides. The adapter describes the login request and reads the token; this module only
-knows the flow.
+`LoginAuth` (sync) and `AsyncLoginAuth` exchange credentials for a token at a login endpoint
+(Airflow 3's `POST /auth/token`), reuse it until shortly before its `exp`, and on a rejected
+token log in once more and retry. Their flow is one source (`_async/auth.py`, the sync twin
+generated); the state they share lives here. The adapter describes the login request and
+reads the token; this module only knows the flow.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
-import anyio
 import httpx
 
 from airflow_bridge.adapters import ApiRequest
 
 #: Log in again this many seconds before the token's `exp`, so no request races the expiry.
 EXPIRY_MARGIN = 30.0
+
+#: What httpx's `sync_auth_flow` / `async_auth_flow` are: requests out, responses in.
+Flow = Generator[httpx.Request, httpx.Response, None]
+AsyncFlow = AsyncGenerator[httpx.Request, httpx.Response]
 
 
 class BearerToken(httpx.Auth):
@@ -31,7 +33,7 @@ class BearerToken(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(self, request: httpx.Request) -> Flow:
         request.headers["Authorization"] = self._header
         yield request
 
@@ -39,11 +41,13 @@ class BearerToken(httpx.Auth):
         return "BearerToken(<hidden>)"
 
 
-class LoginAuth(httpx.Auth):
-    """Logs in for a token, reuses it until it nearly expires, logs in again once when the
-    server rejects the token (the adapter says what a rejection looks like)."""
+class LoginAuthBase(httpx.Auth):
+    """The token, its expiry and the login request, shared by the sync and async flows.
 
-    requires_response_body = True
+    The flows read each response body themselves (`read()`/`aread()`), so httpx's
+    `requires_response_body` is not needed: it only serves httpx's default flows, which
+    these override.
+    """
 
     def __init__(
         self,
@@ -60,15 +64,13 @@ class LoginAuth(httpx.Auth):
         self._clock = clock
         self._token: str | None = None
         self._expires_at: float | None = None
-        self._thread_lock = threading.Lock()
-        self._task_lock: anyio.Lock | None = None
 
     def __repr__(self) -> str:
-        return f"LoginAuth({self._login_url!r})"
+        return f"{type(self).__name__}({self._login_url!r})"
 
-    @property
-    def logged_in(self) -> bool:
-        return self._token is not None
+    def auth_flow(self, request: httpx.Request) -> Flow:
+        """Only the flow of the client this auth was made for runs (never unauthenticated)."""
+        raise RuntimeError(f"{type(self).__name__} serves only the client it was made for")
 
     def _fresh(self) -> bool:
         if self._token is None:
@@ -86,50 +88,6 @@ class LoginAuth(httpx.Auth):
     def _authorized(self, request: httpx.Request) -> httpx.Request:
         request.headers["Authorization"] = f"Bearer {self._token}"
         return request
-
-    def sync_auth_flow(
-        self, request: httpx.Request
-    ) -> Generator[httpx.Request, httpx.Response, None]:
-        with self._thread_lock:
-            if not self._fresh():
-                login = yield self._login_request()
-                login.read()
-                self._accept_login(login)
-        used = self._token
-        response = yield self._authorized(request)
-        if response.status_code < 400:  # only a refusal can be a rejected token
-            return
-        response.read()
-        if self._token_rejected(response):
-            with self._thread_lock:
-                if self._token == used:  # nobody logged in again meanwhile
-                    login = yield self._login_request()
-                    login.read()
-                    self._accept_login(login)
-            yield self._authorized(request)
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if self._task_lock is None:
-            self._task_lock = anyio.Lock()
-        async with self._task_lock:
-            if not self._fresh():
-                login = yield self._login_request()
-                await login.aread()
-                self._accept_login(login)
-        used = self._token
-        response = yield self._authorized(request)
-        if response.status_code < 400:
-            return
-        await response.aread()
-        if self._token_rejected(response):
-            async with self._task_lock:
-                if self._token == used:
-                    login = yield self._login_request()
-                    await login.aread()
-                    self._accept_login(login)
-            yield self._authorized(request)
 
 
 def _jwt_expiry(token: str) -> float | None:

@@ -1,39 +1,47 @@
-"""`Client` and `AsyncClient`: the only places that do I/O.
+"""What `Client` and `AsyncClient` share: their settings, credentials and reply handling.
 
-Both drive the same plans (see `_plans`) over httpx, one synchronously, one with await. The
-server's API generation is detected lazily on first use (one probe, cached) unless `api=` names
-it; credentials become HTTP Basic or a token login, as the detected generation wants.
+The clients themselves are one source: `_async/client.py` is written by hand and
+`_sync/client.py` generated from it (`scripts/unasync.py`). This module holds everything that
+is neither sync nor async: checking the constructor's arguments, choosing the auth for the
+detected generation, explaining a refused login, turning an httpx response into a `Reply`,
+and the few primitives whose sync and async forms differ by more than a keyword (a lock, a
+sleep).
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import anyio
 import httpx
 
-from airflow_bridge import _plans as plans
-from airflow_bridge._auth import BearerToken, LoginAuth
-from airflow_bridge._dag_runs import AsyncDagRuns, DagRuns
-from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, ApiRequest, Reply, redirected
-from airflow_bridge.errors import AuthenticationError, InvalidArgument, TransportError
+from airflow_bridge._auth import BearerToken, LoginAuthBase
+from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
+from airflow_bridge.errors import (
+    AuthenticationError,
+    InvalidArgument,
+    TimeoutPhase,
+    TransportError,
+    TransportTimeout,
+)
 from airflow_bridge.models import ServerInfo
+from airflow_bridge.types import ApiChoice
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
-T = TypeVar("T")
+#: Seconds to wait for a connection, a read or a write (httpx's timeout), unless `timeout=`.
 DEFAULT_TIMEOUT = 30.0
 _API_SUFFIXES = tuple(generation.prefix for generation in GENERATIONS)
 
 
-class _ClientBase:
-    """Configuration and translation shared by the sync and async clients (no I/O)."""
+class Settings:
+    """A client's checked constructor arguments: where the server is and how to log in.
+
+    Every argument error is raised here, before an httpx client exists or anything is sent.
+    """
 
     def __init__(
         self,
@@ -43,9 +51,9 @@ class _ClientBase:
         password: str | None,
         token: str | None,
         auth: httpx.Auth | None,
-        api: str,
+        api: ApiChoice,
     ) -> None:
-        self._base_url, url_user, url_password = _split_base_url(base_url)
+        self.base_url, url_user, url_password = _split_base_url(base_url)
         if url_user is not None:
             if username is not None:
                 raise InvalidArgument("credentials are given both in the URL and as username=")
@@ -57,59 +65,44 @@ class _ClientBase:
             raise InvalidArgument(f"give one kind of credentials, not {' and '.join(given)}")
         if (username is None) != (password is None):
             raise InvalidArgument("username and password go together")
-        if api not in ("auto", *BY_API):
+        if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
         self._password = password
         self._token = token
         self._user_auth = auth
-        self._auth: httpx.Auth | None = None
-        self._adapter_: Adapter | None = None
+        #: The adapter when `api=` names the generation (no probe); None: detect on first use.
+        self.given_adapter: Adapter | None = None
         if api != "auto":
-            self._use(BY_API[api](ServerInfo(base_url=self._base_url, api=api)))
+            self.given_adapter = BY_API[api](ServerInfo(base_url=self.base_url, api=api))
 
-    def __repr__(self) -> str:
-        api = self._adapter_.api if self._adapter_ else "not detected yet"
-        return f"{type(self).__name__}({self._base_url!r}, api={api!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._base_url
-
-    def _use(self, adapter: Adapter) -> None:
-        """Adopt the detected generation and pick the auth it wants for our credentials."""
+    def auth_for(self, adapter: Adapter, login_auth: type[LoginAuthBase]) -> httpx.Auth | None:
+        """The auth the detected generation wants for the credentials given: the user's own
+        `auth=`, the token, or username/password as HTTP Basic or as a token login (the
+        adapter says which), made with `login_auth` (the sync or async flow)."""
         if self._user_auth is not None:
-            self._auth = self._user_auth
-        elif self._token is not None:
-            self._auth = BearerToken(self._token)
-        elif self._username is not None and self._password is not None:
-            login = adapter.login_request(self._username, self._password)
-            if login is None:
-                self._auth = httpx.BasicAuth(self._username, self._password)
-            else:
-                self._auth = LoginAuth(
-                    self._base_url,
-                    login,
-                    parse_token=lambda r: adapter.parse_token(_reply(r)),
-                    token_rejected=lambda r: adapter.token_rejected(_reply(r)),
-                )
-        self._adapter_ = adapter
-
-    def _request(self, http: httpx.Client | httpx.AsyncClient, step: ApiRequest) -> httpx.Request:
-        return http.build_request(
-            step.method, self._base_url + step.path, params=step.params or None, json=step.json
+            return self._user_auth
+        if self._token is not None:
+            return BearerToken(self._token)
+        if self._username is None or self._password is None:
+            return None
+        login = adapter.login_request(self._username, self._password)
+        if login is None:
+            return httpx.BasicAuth(self._username, self._password)
+        return login_auth(
+            self.base_url,
+            login,
+            parse_token=lambda r: adapter.parse_token(to_reply(r)),
+            token_rejected=lambda r: adapter.token_rejected(to_reply(r)),
         )
 
-    def _send_kwargs(self) -> dict[str, Any]:
-        return {} if self._auth is None else {"auth": self._auth}
-
-    def _explained(self, error: AuthenticationError) -> AuthenticationError:
+    def explained(self, error: AuthenticationError, adapter: Adapter | None) -> AuthenticationError:
         """The same refusal, plus what to change about the credentials this client was given.
 
         Both generations refuse bad credentials as AuthenticationError (a refused login at
         Airflow 3's /auth/token included); only the advice depends on what was passed.
         """
-        login = self._adapter_.login_request("", "") if self._adapter_ else None
+        login = adapter.login_request("", "") if adapter else None
         if self._username is not None:
             if not self._username or not self._password:
                 hint = "the username or password is empty: pass both, non-empty"
@@ -133,201 +126,49 @@ class _ClientBase:
             method=error.method,
             url=error.url,
             body=error.body,
+            headers=error.headers,
         )
 
 
-class Client(_ClientBase):
-    """A synchronous client for one Airflow server, Airflow 2 or 3.
+def http_options(
+    *,
+    timeout: float | httpx.Timeout,
+    verify: bool | ssl.SSLContext,
+    headers: Mapping[str, str] | None,
+    transport: object | None,
+    http_client: object | None,
+) -> dict[str, Any]:
+    """The keyword arguments for the client's own httpx client, checked before it is made.
 
-    Give `username=`/`password=` (HTTP Basic on Airflow 2, a token login on Airflow 3),
-    `token=`, or any `auth=`. Credentials a server refuses are `AuthenticationError` on both
-    generations (Airflow 3.3.2's login answers an empty one with 400), with what to change:
-    e.g. HTTP Basic given as `auth=` to Airflow 3 says to pass username=/password= instead.
-    Redirects are not followed: a 3xx (a proxy's http -> https) is `Redirected`, naming the
-    target and the base_url to use.
-
-    >>> with Client("http://127.0.0.1:8080", username="admin", password="admin") as client:
-    ...     run = client.dag_runs.trigger("etl", conf={"x": 1})
+    With `http_client=` the user's client is used as it is, so any of the other four set too
+    would be silently ignored: that is InvalidArgument instead. `verify` is a bool or an
+    `ssl.SSLContext`; a path string (deprecated by httpx 0.28) is refused with how to make
+    the context.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
-        auth: httpx.Auth | None = None,
-        api: str = "auto",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        verify: bool | str = True,
-        headers: Mapping[str, str] | None = None,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(
-            base_url, username=username, password=password, token=token, auth=auth, api=api
+    if isinstance(verify, str):
+        raise InvalidArgument(
+            "verify takes True, False or an ssl.SSLContext, not a path; for a CA bundle "
+            f"pass verify=ssl.create_default_context(cafile={verify!r})"
         )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=timeout, verify=verify, headers=headers, transport=transport
-        )
-        self._detect_lock = threading.Lock()
-        self.dag_runs = DagRuns(self)
-
-    @property
-    def server(self) -> ServerInfo:
-        """What the server is (version, API generation); detected on first use, cached."""
-        return self._adapter().server
-
-    def server_info(self) -> ServerInfo:
-        return self.server
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _adapter(self) -> Adapter:
-        if self._adapter_ is None:
-            with self._detect_lock:
-                if self._adapter_ is None:
-                    self._use(self._run(plans.detect(self._base_url)))
-        assert self._adapter_ is not None
-        return self._adapter_
-
-    def _send(self, step: ApiRequest) -> Reply:
-        request = self._request(self._http, step)
-        for attempt in (1, 2):
-            try:
-                return _checked(self._http.send(request, **self._send_kwargs()))
-            except httpx.TransportError as exc:
-                if not _resend(request, exc, attempt):
-                    raise _transport_error(request, exc) from exc
-        raise AssertionError("the second attempt returns or raises")
-
-    def _run(self, plan: plans.Plan[T]) -> T:
-        """Drive a plan: send its requests, sleep its sleeps, return its result."""
-        try:
-            return self._drive(plan)
-        except AuthenticationError as exc:
-            raise self._explained(exc) from exc
-
-    def _drive(self, plan: plans.Plan[T]) -> T:
-        answer: Reply | None = None
-        while True:
-            try:
-                step = plan.send(answer)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            if isinstance(step, plans.Sleep):
-                time.sleep(step.seconds)
-                answer = None
-            else:
-                answer = self._send(step)
-
-
-class AsyncClient(_ClientBase):
-    """The asyncio/trio twin of `Client`: the same methods, awaited.
-
-    >>> async with AsyncClient("http://127.0.0.1:8080", username="admin", password="admin") as c:
-    ...     run = await c.dag_runs.get("etl", run_id)
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        token: str | None = None,
-        auth: httpx.Auth | None = None,
-        api: str = "auto",
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        verify: bool | str = True,
-        headers: Mapping[str, str] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            base_url, username=username, password=password, token=token, auth=auth, api=api
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=timeout, verify=verify, headers=headers, transport=transport
-        )
-        self._detect_lock: anyio.Lock | None = None
-        self.dag_runs = AsyncDagRuns(self)
-
-    async def server_info(self) -> ServerInfo:
-        """What the server is (version, API generation); detected on first use, cached."""
-        return (await self._adapter()).server
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def _adapter(self) -> Adapter:
-        if self._adapter_ is None:
-            if self._detect_lock is None:
-                self._detect_lock = anyio.Lock()
-            async with self._detect_lock:
-                if self._adapter_ is None:
-                    self._use(await self._run(plans.detect(self._base_url)))
-        assert self._adapter_ is not None
-        return self._adapter_
-
-    async def _send(self, step: ApiRequest) -> Reply:
-        request = self._request(self._http, step)
-        for attempt in (1, 2):
-            try:
-                return _checked(await self._http.send(request, **self._send_kwargs()))
-            except httpx.TransportError as exc:
-                if not _resend(request, exc, attempt):
-                    raise _transport_error(request, exc) from exc
-        raise AssertionError("the second attempt returns or raises")
-
-    async def _run(self, plan: plans.Plan[T]) -> T:
-        try:
-            return await self._drive(plan)
-        except AuthenticationError as exc:
-            raise self._explained(exc) from exc
-
-    async def _drive(self, plan: plans.Plan[T]) -> T:
-        answer: Reply | None = None
-        while True:
-            try:
-                step = plan.send(answer)
-            except StopIteration as done:
-                result: T = done.value
-                return result
-            if isinstance(step, plans.Sleep):
-                await anyio.sleep(step.seconds)
-                answer = None
-            else:
-                answer = await self._send(step)
+    if not isinstance(verify, bool | ssl.SSLContext):
+        raise InvalidArgument(f"verify must be a bool or an ssl.SSLContext, not {verify!r}")
+    if http_client is not None:
+        ignored = [
+            name
+            for name, value, default in (
+                ("timeout", timeout, DEFAULT_TIMEOUT),
+                ("verify", verify, True),
+                ("headers", headers, None),
+                ("transport", transport, None),
+            )
+            if value != default
+        ]
+        if ignored:
+            raise InvalidArgument(
+                f"http_client= is used as given, so {', '.join(ignored)} would be ignored: "
+                "configure them on the httpx client you pass, or drop http_client="
+            )
+    return {"timeout": timeout, "verify": verify, "headers": headers, "transport": transport}
 
 
 def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
@@ -351,17 +192,18 @@ def _split_base_url(url: str) -> tuple[str, str | None, str | None]:
     return root, user, password
 
 
-def _checked(response: httpx.Response) -> Reply:
+def checked(response: httpx.Response) -> Reply:
     """The reply, unless it is a redirect: that is raised at once, detection included, as
     `Redirected` saying where it points (a probe would otherwise only see "answered 301")."""
-    reply = _reply(response)
+    reply = to_reply(response)
     moved = redirected(reply)
     if moved is not None:
         raise moved
     return reply
 
 
-def _reply(response: httpx.Response) -> Reply:
+def to_reply(response: httpx.Response) -> Reply:
+    """An httpx response as the adapters' `Reply` (its body must have been read)."""
     return Reply(
         status=response.status_code,
         headers=response.headers,
@@ -371,7 +213,7 @@ def _reply(response: httpx.Response) -> Reply:
     )
 
 
-def _resend(request: httpx.Request, exc: httpx.TransportError, attempt: int) -> bool:
+def resend(request: httpx.Request, exc: httpx.TransportError, attempt: int) -> bool:
     """Send a GET once more when a kept-alive connection was dropped under it.
 
     Airflow's servers close the connection after some failures (an unhandled 500 on 3.1), and
@@ -382,6 +224,63 @@ def _resend(request: httpx.Request, exc: httpx.TransportError, attempt: int) -> 
     return attempt == 1 and dropped and request.method == "GET"
 
 
-def _transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+def transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+    """The typed error for a request that got no answer; a timeout names its phase."""
     detail = str(exc) or type(exc).__name__
-    return TransportError(f"{request.method} {request.url}: no answer ({detail})")
+    method, url = request.method, str(request.url)
+    for timeout, phase in _TIMEOUT_PHASES:
+        if isinstance(exc, timeout):
+            return TransportTimeout(detail, method=method, url=url, phase=phase)
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportTimeout(detail, method=method, url=url)
+    return TransportError(detail, method=method, url=url)
+
+
+_TIMEOUT_PHASES: tuple[tuple[type[httpx.TimeoutException], TimeoutPhase], ...] = (
+    (httpx.ConnectTimeout, "connect"),
+    (httpx.ReadTimeout, "read"),
+    (httpx.WriteTimeout, "write"),
+    (httpx.PoolTimeout, "pool"),
+)
+
+
+# -- the primitives whose sync and async forms differ (unasync maps AsyncLock -> Lock and
+# -- async_sleep -> sleep) ---------------------------------------------------------------
+
+
+class Lock:
+    """A thread lock, entered with `with`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+class AsyncLock:
+    """A task lock (asyncio or trio), entered with `async with`; made on first use, inside
+    the event loop, so the client can be built outside one."""
+
+    def __init__(self) -> None:
+        self._lock: anyio.Lock | None = None
+
+    async def __aenter__(self) -> None:
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        await self._lock.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._lock is not None
+        self._lock.release()
+
+
+def sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def async_sleep(seconds: float) -> None:
+    await anyio.sleep(seconds)

@@ -9,10 +9,10 @@ and nothing here knows which Airflow generation is on the other side: the adapte
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -25,12 +25,8 @@ from airflow_bridge.errors import (
     VersionDetectionError,
     WaitTimeout,
 )
-from airflow_bridge.models import DATE_FILTERS, DagRun, DagRunState, Page, RunQuery, RunType
-
-if TYPE_CHECKING:
-    from typing_extensions import TypedDict
-else:
-    from typing import TypedDict
+from airflow_bridge.models import DATE_FILTERS, DagRun, DagRunState, Page, RunQuery
+from airflow_bridge.types import RunFilters
 
 T = TypeVar("T")
 COUNT_PAGE_SIZE = 100  # the largest page both generations serve
@@ -47,21 +43,22 @@ Step = ApiRequest | Sleep
 Plan = Generator[Step, Reply | None, T]
 
 
-def _reply(value: Reply | None) -> Reply:
+def _answered(value: Reply | None) -> Reply:
+    """The reply a driver sent back for a request step (None is only for a `Sleep`)."""
     assert value is not None, "a driver answered a request step without a reply"
     return value
 
 
-def call(request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
+def one_request(request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
     """The plan of most operations: one request, one parsed answer."""
-    return parse(_reply((yield request)))
+    return parse(_answered((yield request)))
 
 
 def detect(base_url: str) -> Plan[Adapter]:
     """Probe each generation's unauthenticated version endpoint, newest first."""
     answers = []
     for generation in GENERATIONS:
-        reply = _reply((yield generation.probe()))
+        reply = _answered((yield generation.probe()))
         info = generation.parse_probe(reply, base_url)
         if info is not None:
             return generation(info)
@@ -93,7 +90,7 @@ def update(
     for request in adapter.update(dag_id, run_id, state=state, note=note):
         fields = dict(request.json or {})
         try:
-            run = adapter.parse_run(_reply((yield request)))
+            run = adapter.parse_run(_answered((yield request)))
         except ApiError as error:
             if run is None:
                 raise
@@ -111,11 +108,11 @@ def page(
     """One page; an empty first page of a named DAG is checked so unknown DAGs are NotFound
     on every generation (some list an unknown DAG as an empty 200)."""
     request = adapter.list_runs(query, offset=offset, limit=limit, cursor=cursor)
-    result = adapter.parse_page(_reply((yield request)))
+    result = adapter.parse_page(_answered((yield request)))
     if offset == 0 and not result.runs and query.dag_ids is None:
         confirm = adapter.confirm_dag(query.dag_id)
         if confirm is not None:
-            adapter.parse_empty(_reply((yield confirm)))
+            adapter.parse_empty(_answered((yield confirm)))
     return result
 
 
@@ -153,7 +150,7 @@ def wait(
         raise InvalidArgument("interval must be a positive number of seconds")
     deadline = clock() + timeout
     while True:
-        run = adapter.parse_run(_reply((yield adapter.get(dag_id, run_id))))
+        run = adapter.parse_run(_answered((yield adapter.get(dag_id, run_id))))
         if run.is_finished:
             return run
         if clock() + interval > deadline:
@@ -232,27 +229,6 @@ class Pager:
             return False
         self._seen.add(key)
         return True
-
-
-class RunFilters(TypedDict, total=False):
-    """The filters `iter`, `list` and `count` accept (the same for both generations)."""
-
-    dag_ids: Iterable[str] | None
-    states: Iterable[DagRunState | str] | DagRunState | str | None
-    run_types: Iterable[RunType | str] | RunType | str | None
-    logical_date_gte: datetime | None
-    logical_date_lte: datetime | None
-    start_date_gte: datetime | None
-    start_date_lte: datetime | None
-    end_date_gte: datetime | None
-    end_date_lte: datetime | None
-    updated_at_gte: datetime | None
-    updated_at_lte: datetime | None
-    run_after_gte: datetime | None
-    run_after_lte: datetime | None
-    order_by: Sequence[str] | str | None
-    run_id_pattern: str | None
-    dag_id_pattern: str | None
 
 
 _FILTER_NAMES = frozenset(RunFilters.__annotations__)

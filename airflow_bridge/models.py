@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -32,10 +32,6 @@ class DagRunState(_StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in (DagRunState.SUCCESS, DagRunState.FAILED)
 
 
 class RunType(_StrEnum):
@@ -217,9 +213,9 @@ class ServerInfo:
     api: str
     version: str | None = None
     git_version: str | None = None
-    capabilities: frozenset[str] = attrs.field(default=frozenset(), repr=False)
+    capabilities: frozenset[Capability] = attrs.field(default=frozenset(), repr=False)
 
-    def supports(self, capability: str) -> bool:
+    def supports(self, capability: Capability) -> bool:
         """Whether this server can do `capability` (a facade method name such as "clear" or
         "set_note", a trigger argument such as "note", or a filter such as "updated_at_gte");
         answered without a request."""
@@ -228,21 +224,26 @@ class ServerInfo:
     @property
     def version_info(self) -> tuple[int, ...] | None:
         """The version as comparable integers ("2.10.5" -> (2, 10, 5)); pre-release tags cut."""
-        if self.version is None:
-            return None
-        parts: list[int] = []
-        for piece in self.version.split("."):
-            digits = ""
-            for char in piece:
-                if not char.isdigit():
-                    break
-                digits += char
-            if not digits:
+        return None if self.version is None else parse_version(self.version)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """A release as comparable integers ("2.10.5" -> (2, 10, 5), "3.0.0rc1" -> (3, 0, 0)):
+    the leading numbers, up to the first piece that is not all digits; () for none. The
+    package's one version parser (the adapters compare their `added_in` releases with it)."""
+    parts: list[int] = []
+    for piece in text.split("."):
+        digits = ""
+        for char in piece:
+            if not char.isdigit():
                 break
-            parts.append(int(digits))
-            if len(digits) != len(piece):
-                break
-        return tuple(parts)
+            digits += char
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts)
 
 
 @attrs.frozen(kw_only=True)
@@ -259,6 +260,45 @@ class Page:
     next_cursor: str | None = None
     has_cursors: bool = False
 
+
+#: Everything a server may or may not be able to do (`ServerInfo.supports`), named as the
+#: facade names it: its methods, trigger's optional arguments and the list filters.
+Capability = Literal[
+    "trigger",
+    "get",
+    "list",
+    "count",
+    "delete",
+    "wait",
+    "dag_ids",
+    "set_state",
+    "set_state_queued",
+    "set_note",
+    "update",
+    "clear",
+    "only_failed",
+    "upstream_events",
+    "note",
+    "data_interval",
+    "states",
+    "run_types",
+    "logical_date_gte",
+    "logical_date_lte",
+    "start_date_gte",
+    "start_date_lte",
+    "end_date_gte",
+    "end_date_lte",
+    "updated_at_gte",
+    "updated_at_lte",
+    "run_after_gte",
+    "run_after_lte",
+    "order_by",
+    "order_by_several",
+    "order_by_several_with_dag_ids",
+    "run_id_pattern",
+    "dag_id_pattern",
+    "cursor_pagination",
+]
 
 DATE_FILTERS = tuple(
     f"{field}_{bound}"

@@ -8,6 +8,7 @@ the server); `access_token` is sent as a bearer token.
 
 from __future__ import annotations
 
+import ssl
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,8 @@ class Configuration:
         self.password = password
         self.ssl_ca_cert = ssl_ca_cert
         self.verify_ssl = True
-        self.timeout: float = 30.0
+        # The official clients wait without a limit; this layer waits at most this long.
+        self.timeout: float = 300.0
         #: airflow_bridge's own addition: an httpx transport for the client underneath, e.g.
         #: `FakeAirflow.transport()` in tests.
         self.transport: httpx.BaseTransport | None = None
@@ -59,7 +61,10 @@ class Configuration:
         """The facade client for these settings."""
         if self.access_token and self.username:
             raise ApiValueError("give access_token or username/password, not both")
-        verify: bool | str = self.ssl_ca_cert or self.verify_ssl
+        # a CA bundle as the SSLContext httpx wants (its path form is deprecated in 0.28)
+        verify: bool | ssl.SSLContext = self.verify_ssl
+        if self.ssl_ca_cert:
+            verify = ssl.create_default_context(cafile=self.ssl_ca_cert)
         try:
             return Client(
                 self.host,

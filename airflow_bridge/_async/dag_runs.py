@@ -1,0 +1,403 @@
+"""`client.dag_runs`: every DagRun operation, written once (the sync twin is generated).
+
+Each method checks its arguments (`_dag_runs`), asks the driver for the detected adapter, and
+has the driver run the operation's plan (`_plans`); nothing here knows a generation.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from airflow_bridge import _arguments as arguments
+from airflow_bridge import _dag_runs as checks
+from airflow_bridge import _plans as plans
+from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from airflow_bridge._async.driver import AsyncDriver
+    from airflow_bridge.types import RunFilters
+
+
+class AsyncDagRuns:
+    """`client.dag_runs` of an `AsyncClient`: every DagRun operation, the same on Airflow 2
+    and 3.
+
+    Every method raises `InvalidArgument` (a ValueError and TypeError) before anything is
+    sent, the version probe included, for an argument no server takes as meant: an id that is
+    not a non-empty str, a conf that is not a mapping of JSON values, a non-bool flag, a
+    naive or non-datetime date, an unknown state, run type or order_by field. Servers refuse
+    these differently (Airflow 2.10.5: 400 or an empty list; 3.3.2: 422) or silently rewrite
+    them (3.3.2 clears for real on `dry_run="no"`). `UnsupportedOperation` is raised, also
+    before sending, when the detected release lacks an operation, argument or filter (see
+    `ServerInfo.supports`).
+    """
+
+    def __init__(self, driver: AsyncDriver) -> None:
+        self._driver = driver
+
+    async def trigger(
+        self,
+        dag_id: str,
+        *,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+        conf: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        data_interval: tuple[datetime, datetime] | None = None,
+    ) -> DagRun:
+        """Start a run of a DAG.
+
+        Args:
+            dag_id: The DAG to run.
+            run_id: At most 250 characters; None (the default) lets the server choose one.
+            logical_date: An aware datetime; None lets the server pick one (now on Airflow 2,
+                no logical date at all on Airflow 3).
+            conf: The run's configuration: a mapping of JSON values with str keys.
+            note: At most 1000 characters (Airflow 2.5+ and 3; the `note` capability).
+            data_interval: A (start, end) pair of aware datetimes (Airflow 2.9+ and 3; the
+                `data_interval` capability).
+
+        Returns:
+            The new run, as the server created it.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for an argument no server takes.
+            UnsupportedOperation: Before anything is sent, for `note` or `data_interval` on a
+                release without them.
+            InvalidRunId: The server refused `run_id` for its run id pattern (a `BadRequest`,
+                never retried): Airflow 2.10.5 answers a 500 page, mapped when the id fails
+                Airflow's default pattern `^[A-Za-z0-9_.~:+-]+$`; 3.3.2 answers 400.
+                Nothing is refused here for the pattern: a server may allow more.
+            Conflict: The DAG has a run with this run_id or logical date already.
+            NotFound: No such DAG.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
+        adapter = await self._driver.adapter()
+        request = adapter.trigger(
+            dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            conf=conf,
+            note=note,
+            data_interval=data_interval,
+        )
+        return await self._driver.run(plans.one_request(request, checks.triggered(adapter, run_id)))
+
+    async def get(self, dag_id: str, run_id: str) -> DagRun:
+        """One run.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+
+        Returns:
+            The run as the server has it now.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for an empty or non-str id.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_run(dag_id, run_id)
+        adapter = await self._driver.adapter()
+        return await self._driver.run(
+            plans.one_request(adapter.get(dag_id, run_id), adapter.parse_run)
+        )
+
+    def iter(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[RunFilters],
+    ) -> AsyncIterator[DagRun]:
+        """Runs of one DAG, of every DAG, or of several, fetched lazily page by page.
+
+        The filters are checked at once; the pages are fetched as the runs are consumed.
+        Never yields a run twice. Airflow 3.2.2+ is walked by keyset cursor, so runs created
+        or deleted meanwhile shift nothing; elsewhere by offset, where a run that comes again
+        (runs created during a newest-first walk) is dropped. A run whose start or end date
+        is null matches no bound on that date, on every generation.
+
+        Args:
+            dag_id: The DAG; `"~"` (the default) means every DAG.
+            limit: The most runs to yield; None (the default) means all of them.
+            page_size: Runs asked for per request, at least 1 (default 100); servers cap it
+                at their `maximum_page_limit`.
+            **filters: See `RunFilters`. `states` and `run_types` take enum members or names
+                in any case; a run type may be either generation's name
+                (`dataset_triggered` or `asset_triggered`). `dag_ids=[...]` lists runs of
+                several DAGs.
+
+        Returns:
+            An iterator of the matching runs, in the server's (or `order_by`'s) order.
+
+        Raises:
+            InvalidArgument: At once, before anything is sent, for a bad limit, page size or
+                filter (an unknown state or run type would make Airflow 2.10.5 list nothing
+                and 3.3.2 answer 422).
+            UnsupportedOperation: While iterating, before a request, for a filter the
+                server's release lacks.
+            NotFound: While iterating, for an unknown `dag_id`.
+            AirflowBridgeError: While iterating: any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected
+                (`VersionDetectionError`).
+        """
+        arguments.paging(limit, page_size)
+        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
+        return self._walk(pager)
+
+    async def _walk(self, pager: plans.Pager) -> AsyncIterator[DagRun]:
+        adapter = await self._driver.adapter()
+        while (page_plan := pager.next_page(adapter)) is not None:
+            for run in pager.accept(await self._driver.run(page_plan)):
+                yield run
+
+    async def list(
+        self,
+        dag_id: str = "~",
+        *,
+        limit: int | None = None,
+        page_size: int = 100,
+        **filters: Unpack[RunFilters],
+    ) -> builtins.list[DagRun]:
+        """`iter()`, collected into a list.
+
+        Args:
+            dag_id: The DAG; `"~"` (the default) means every DAG.
+            limit: The most runs to return; None (the default) means all of them.
+            page_size: Runs asked for per request, at least 1 (default 100).
+            **filters: See `RunFilters` and `iter()`.
+
+        Returns:
+            The matching runs, each once.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a bad limit, page size or filter.
+            UnsupportedOperation: Before a request, for a filter the release lacks.
+            NotFound: An unknown `dag_id`.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        return [run async for run in self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
+
+    async def count(self, dag_id: str = "~", **filters: Unpack[RunFilters]) -> int:
+        """How many runs match.
+
+        The server's total from one small request, except with a start/end date bound on
+        Airflow 3, whose list lets runs without that date through: then the matching runs
+        are paged through (one request per 100) and counted. `dag_ids=[]` counts 0.
+
+        Args:
+            dag_id: The DAG; `"~"` (the default) means every DAG.
+            **filters: See `RunFilters` and `iter()`.
+
+        Returns:
+            The number of matching runs.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a bad filter.
+            UnsupportedOperation: Before a request, for a filter the release lacks.
+            NotFound: An unknown `dag_id`.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        query = plans.make_query(dag_id, filters)  # checked before detection
+        adapter = await self._driver.adapter()
+        return await self._driver.run(plans.count(adapter, query))
+
+    async def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
+        """Mark a run queued, success or failed: `update(state=...)`.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            state: `queued`, `success` or `failed` (a `DagRunState` or its name in any case);
+                servers refuse `running`.
+
+        Returns:
+            The run after the change.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a state that cannot be set.
+            UnsupportedOperation: Before anything is sent, on a release that cannot set it.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        return await self.update(dag_id, run_id, state=state)
+
+    async def set_note(self, dag_id: str, run_id: str, note: str) -> DagRun:
+        """Set a run's note: `update(note=...)`.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            note: At most 1000 characters; `""` removes the note (it then reads as None).
+
+        Returns:
+            The run after the change.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a note too long or not a str.
+            UnsupportedOperation: Before anything is sent, on a release without notes.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        return await self.update(dag_id, run_id, note=note)
+
+    async def update(
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        state: DagRunState | str | None = None,
+        note: str | None = None,
+    ) -> DagRun:
+        """Set a run's state, note, or both: one PATCH on Airflow 3, two calls on Airflow 2.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            state: `queued`, `success` or `failed` (any case, or a `DagRunState`); None
+                leaves the state alone.
+            note: At most 1000 characters (both generations' limit); `""` removes the note
+                (it then reads as None); None leaves the note alone.
+
+        Returns:
+            The run after the change.
+
+        Raises:
+            InvalidArgument: Before anything is sent: neither state nor note, a state that
+                cannot be set, a note too long or not a str.
+            UnsupportedOperation: Before anything is sent, on a release that cannot do it.
+            PartialUpdate: Airflow 2's note call was refused after its state call was
+                applied (it says what was and was not).
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        wire_state = checks.check_update(dag_id, run_id, state, note)
+        adapter = await self._driver.adapter()
+        return await self._driver.run(
+            plans.update(adapter, dag_id, run_id, state=wire_state, note=note)
+        )
+
+    async def clear(
+        self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
+    ) -> ClearResult:
+        """Clear a run's task instances so the scheduler runs them again.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            dry_run: True (the default) only reports what would be cleared.
+            only_failed: Clear only the failed task instances (default False; Airflow 3
+                only, the `only_failed` capability).
+
+        Returns:
+            The task instances cleared (or that would be), and the run after a real clear.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a non-bool flag (Airflow 3.3.2
+                would clear for real on `dry_run="no"`).
+            UnsupportedOperation: Before anything is sent, on a release that cannot clear.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_clear(dag_id, run_id, dry_run, only_failed)
+        adapter = await self._driver.adapter()
+        request = adapter.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
+        return await self._driver.run(plans.one_request(request, checks.cleared(adapter, dry_run)))
+
+    async def delete(self, dag_id: str, run_id: str) -> None:
+        """Delete a run (its task instances go with it).
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for an empty or non-str id.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_run(dag_id, run_id)
+        adapter = await self._driver.adapter()
+        await self._driver.run(
+            plans.one_request(adapter.delete(dag_id, run_id), adapter.parse_empty)
+        )
+
+    async def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
+        """The dataset (Airflow 2) or asset (Airflow 3) events that triggered a run.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+
+        Returns:
+            The events, empty for a run no event triggered.
+
+        Raises:
+            InvalidArgument: Before anything is sent, for an empty or non-str id.
+            UnsupportedOperation: Before anything is sent, on a release without the
+                endpoint.
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_run(dag_id, run_id)
+        adapter = await self._driver.adapter()
+        return await self._driver.run(
+            plans.one_request(adapter.upstream_events(dag_id, run_id), adapter.parse_events)
+        )
+
+    async def wait(
+        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+    ) -> DagRun:
+        """Poll a run until it succeeds or fails (works on every release).
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            timeout: Seconds to keep polling (default 600).
+            interval: Seconds between polls, more than 0 (default 5).
+
+        Returns:
+            The run in its final state (`success` or `failed`).
+
+        Raises:
+            InvalidArgument: Before anything is sent, for a bad id, timeout or interval.
+            WaitTimeout: The run was not finished after `timeout` seconds (a
+                `TimeoutError`; `.last` is the last run seen).
+            NotFound: No such DAG or run.
+            AirflowBridgeError: Any other refusal (`ApiError`), no answer
+                (`TransportError`), or a server that could not be detected on first use
+                (`VersionDetectionError`).
+        """
+        checks.check_wait(dag_id, run_id, timeout, interval)
+        adapter = await self._driver.adapter()
+        polling = plans.wait(adapter, dag_id, run_id, timeout=timeout, interval=interval)
+        return await self._driver.run(polling)
