@@ -72,6 +72,8 @@ class Adapter(ABC):
     #: date filters the GET list applies loosely: it also lists runs whose date is null.
     #: Such runs are dropped here (`run_filter`), and count() then counts by walking.
     loose_dates: ClassVar[frozenset[str]] = frozenset()
+    #: The unauthenticated health endpoint (components -> status), which the fleet's probe reads.
+    health_path: ClassVar[str]
     events_path: ClassVar[str]
     events_key: ClassVar[str]
     #: normalized run type -> this generation's name for it, where the two differ.

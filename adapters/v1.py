@@ -27,6 +27,7 @@ class V1Adapter(Adapter):
     api = "v1"
     first_release = "2.0.0"
     prefix = "/api/v1"
+    health_path = "/api/v1/health"
     major = 2
     # From the 2.x changelogs, the seed client docs (2.0, 2.5, 2.6+) and the 2.10 spec;
     # the rows for 2.6+ are also checked on real servers (tests/real/test_capabilities.py).

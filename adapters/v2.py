@@ -23,6 +23,7 @@ class V2Adapter(Adapter):
     api = "v2"
     first_release = "3.0.0"
     prefix = "/api/v2"
+    health_path = "/api/v2/monitor/health"
     major = 3
     # From the 3.0.0 and 3.2.1 specs and the 3.x changelogs; checked on real 3.x servers.
     added_in: ClassVar[Mapping[str, str | None]] = {

@@ -58,7 +58,7 @@ def test_fleet_from_file_keeps_order_tags_and_deadlines(tmp_path: Path) -> None:
     assert fleet.names == ("legacy", "prod")
     assert fleet.tags == {"legacy": ("eu", "airflow2"), "prod": ("eu",)}
     assert fleet.urls["prod"] == "https://airflow3.internal"
-    assert [m.timeout for m in fleet._members] == [12.5, 3.0]
+    assert [m.timeout for m in fleet._core.members] == [12.5, 3.0]
     with Fleet.from_file(path, env=ENV) as sync_fleet:
         assert sync_fleet.select("tag:airflow2").names == ("legacy",)
 

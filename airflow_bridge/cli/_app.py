@@ -12,7 +12,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 from urllib.parse import urlsplit
 
 import attrs
@@ -27,6 +27,7 @@ from airflow_bridge.fleet import (
     ServerOutcome,
     load_fleet_file,
 )
+from airflow_bridge.types import ApiChoice
 
 from ._records import STATUS_COLUMNS, STATUS_FIELDS, health_text, status_records
 from ._render import FORMATS, Exit, emit, err_console, interactive, report
@@ -62,7 +63,7 @@ class Settings:
     fleet_file: Path | None
     select: tuple[str, ...]
     output: str
-    api: str | None
+    api: ApiChoice | None
     timeout: float | None
     _built: tuple[AsyncFleet, AsyncFleet] | None = attrs.field(default=None, init=False)
 
@@ -232,7 +233,7 @@ Shell completion: eval "$(airflow-bridge completion bash)"   (or zsh, fish)
 )
 @click.option(
     "--api",
-    type=click.Choice(["v1", "v2"]),
+    type=click.Choice([api for api in get_args(ApiChoice) if api != "auto"]),
     help="Skip version detection: v1 = Airflow 2, v2 = Airflow 3.",
 )
 @click.option(

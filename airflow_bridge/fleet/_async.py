@@ -1,98 +1,113 @@
 """`AsyncFleet`: many Airflow servers, of either generation, queried as one.
 
-Every call fans out to the selected servers at once (see `_fanout`); each server's own
-version detection happens inside its task, so a new fleet detects all its servers
-concurrently on first use. Results come back as a `FleetResult` whose runs carry the fleet
-member's name in `DagRun.server`.
+This is the one source of both fleets: `_sync.py` (`Fleet`, `FleetDagRuns`, `RunStream`) is
+generated from it by scripts/unasync.py, with `Portal` (a loop thread) where this module has
+`AsyncPortal`. The work itself is in `_core` (coroutines over the members); each method here
+states one operation and documents it for both fleets.
+
+Every call fans out to the selected servers at once; each server's version detection happens
+inside its own task, so a new fleet detects all its servers concurrently on first use.
 """
 
 from __future__ import annotations
 
-import builtins
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
 import attrs
 
-from airflow_bridge import (
-    AssetEvent,
-    AsyncClient,
-    ClearResult,
-    Client,
-    DagRun,
-    DagRunState,
-    ServerInfo,
-)
+from airflow_bridge import AssetEvent, ClearResult, DagRun, DagRunState, ServerInfo
 from airflow_bridge.errors import AirflowBridgeError
 
-from ._config import FleetConfigError, Server, load_fleet_file
-from ._fanout import Progress, fan_out
-from ._members import Call, Member, ServerStatus
-from ._order import merge, order_keys
+from ._config import load_fleet_file
+from ._core import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_PER_SERVER,
+    DEFAULT_TIMEOUT,
+    FleetCore,
+    MemberSpec,
+    Rounds,
+    stamp,
+    stamp_clear,
+)
+from ._fanout import Progress
+from ._members import ServerStatus
+from ._portal import AsyncPortal
 from ._result import FleetResult, ServerOutcome
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
+
+    from airflow_bridge import RunFilters
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_MAX_CONCURRENCY = 256
-DEFAULT_PER_SERVER = 4
-
-
-def stamp(name: str, run: DagRun) -> DagRun:
-    """The run labelled with the fleet member's name instead of its base URL."""
-    return attrs.evolve(run, server=name)
 
 
 class AsyncFleet:
-    """A named set of Airflow servers queried concurrently.
+    """A named set of Airflow servers, Airflow 2 and 3 mixed, queried concurrently as one.
 
-    >>> fleet = AsyncFleet.from_file("fleet.toml")
-    >>> failed = await fleet.select("tag:eu").dag_runs.list(states="failed", order_by="-start_date")
-    >>> for run in failed: print(run.server, run.dag_id, run.run_id)
-    >>> failed.errors   # {name: typed error} of the servers that did not answer
+    Members are `Server` specs (the fleet builds, owns and closes their clients) or
+    ready-made clients, sync or async (a sync client's calls run in worker threads). Every
+    call returns a `FleetResult`: what the servers that answered returned, and one outcome per
+    server, so one server down never hides the others. Close the fleet (or use it as a
+    context manager) to close its members.
 
-    Members are `Server` specs, `AsyncClient`s or `Client`s (run in worker threads). `timeout`
-    is each server's deadline per call (a `Server`'s own timeout wins); `max_concurrency`
-    bounds the servers worked on at once, `per_server_concurrency` the calls in flight to
-    one server. The fleet closes its members when closed.
+    Args:
+        members: Server name -> `Server`, `AsyncClient` or `Client`. Names may not be empty,
+            contain a comma or start with `tag:`.
+        tags: Server name -> its tags, for `select("tag:NAME")`; a `Server`'s own `tags`
+            are used when a server is not listed here.
+        timeout: Each server's deadline in seconds for one call (a `Server`'s own `timeout`
+            wins); None waits as long as the server's HTTP timeout allows. Default 60.
+        max_concurrency: How many servers are worked on at once. Default 256.
+        per_server_concurrency: How many calls may be in flight to one server. Default 4.
+
+    Raises:
+        ValueError: No members, a bound below 1, an invalid server name, or tags for a
+            server that is not a member.
+        TypeError: A member that is neither a `Server` nor a client.
+
+    Examples:
+        ```python
+        fleet = AsyncFleet.from_file("fleet.toml")
+        failed = await fleet.select("tag:eu").dag_runs.list(states=["failed"])
+        for run in failed:
+            print(run.server, run.dag_id, run.run_id)
+        ```
     """
 
     def __init__(
         self,
-        members: Mapping[str, Server | AsyncClient | Client],
+        members: Mapping[str, MemberSpec],
         *,
         tags: Mapping[str, Iterable[str]] | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         per_server_concurrency: int = DEFAULT_PER_SERVER,
     ) -> None:
-        if not members:
-            raise ValueError("a fleet needs at least one server")
-        if max_concurrency < 1 or per_server_concurrency < 1:
-            raise ValueError("max_concurrency and per_server_concurrency must be at least 1")
-        tags = tags or {}
-        unknown = set(tags) - set(members)
-        if unknown:
-            raise ValueError(f"tags given for unknown server(s): {', '.join(sorted(unknown))}")
-        built = []
-        for name, member in members.items():
-            if not name or name.startswith("tag:") or "," in name:
-                raise ValueError(f"invalid server name {name!r} (no commas, no 'tag:' prefix)")
-            built.append(
-                _member(name, member, tuple(tags.get(name, ())), timeout, per_server_concurrency)
-            )
-        self._members = tuple(built)
-        self._slots = anyio.Semaphore(max_concurrency, fast_acquire=True)
-        self._threads = anyio.CapacityLimiter(max_concurrency)
-        self._progress: Progress | None = None
-        self._owner = True
-        self.dag_runs = AsyncFleetDagRuns(self)
+        core = FleetCore.build(
+            members,
+            tags=tags,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            per_server_concurrency=per_server_concurrency,
+        )
+        self._attach(core, AsyncPortal(), owner=True)
+
+    def _attach(self, core: FleetCore, portal: AsyncPortal, *, owner: bool) -> None:
+        self._core = core
+        self._portal = portal
+        self._owner = owner
+        #: The DagRun operations, on every selected server at once.
+        self.dag_runs = AsyncFleetDagRuns(core, portal)
+
+    def _view(self, core: FleetCore) -> Self:
+        view = object.__new__(type(self))
+        view._attach(core, self._portal, owner=False)
+        return view
 
     @classmethod
     def from_file(
@@ -102,85 +117,110 @@ class AsyncFleet:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Self:
-        """A fleet from a TOML file (see `load_fleet_file` for the format); `env` replaces
-        os.environ for the `*_env` keys; `timeout` overrides the file's."""
+        """A fleet from a TOML fleet file (the format is in `load_fleet_file`).
+
+        Args:
+            path: The fleet file.
+            env: Replaces `os.environ` for the file's `*_env` keys (the variables holding
+                secrets).
+            timeout: Each server's deadline in seconds; overrides the file's `[fleet]`
+                timeout (a server's own `timeout` still wins).
+
+        Returns:
+            The fleet, with the file's `[fleet]` settings.
+
+        Raises:
+            FleetConfigError: The file cannot be read or is wrong; the message names the
+                file, the server and the key.
+        """
         file = load_fleet_file(path, env)
         settings = dict(file.settings)
         if timeout is not None:
             settings["timeout"] = timeout
         return cls(file.servers, **settings)
 
-    def _view(self, members: Sequence[Member], progress: Progress | None) -> Self:
-        view = object.__new__(type(self))
-        view._members = tuple(members)
-        view._slots = self._slots
-        view._threads = self._threads
-        view._progress = progress
-        view._owner = False
-        view.dag_runs = AsyncFleetDagRuns(view)
-        return view
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(self.names)})"
 
     def __len__(self) -> int:
-        return len(self._members)
+        return len(self._core.members)
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(m.name for m in self._members)
+        """The members' names, in the order given."""
+        return self._core.names
 
     @property
     def urls(self) -> dict[str, str]:
         """Member name -> base URL (never with credentials)."""
-        return {m.name: m.url for m in self._members}
+        return {m.name: m.url for m in self._core.members}
 
     @property
     def tags(self) -> dict[str, tuple[str, ...]]:
-        return {m.name: m.tags for m in self._members}
+        """Member name -> its tags."""
+        return {m.name: m.tags for m in self._core.members}
 
     def select(self, *selectors: str) -> Self:
-        """The members named, or tagged (`"tag:eu"`); no selector keeps them all. The
-        selection shares this fleet's connections and bounds; close the original."""
+        """The members named, or tagged (`"tag:eu"`), as a fleet of their own.
+
+        The selection shares this fleet's connections, bounds and thread; closing it closes
+        nothing (close the fleet it came from, which ends its selections too).
+
+        Args:
+            *selectors: Member names and `tag:TAG` selectors; none keeps every member.
+
+        Returns:
+            The selected members, in this fleet's order.
+
+        Raises:
+            FleetConfigError: No member has that name or tag (the message lists those that
+                exist).
+        """
         if not selectors:
             return self
-        chosen: set[str] = set()
-        for selector in selectors:
-            if selector.startswith("tag:"):
-                tag = selector.removeprefix("tag:")
-                hits = {m.name for m in self._members if tag in m.tags}
-                if not hits:
-                    known = sorted({t for m in self._members for t in m.tags})
-                    raise FleetConfigError(
-                        f"no server is tagged {tag!r} (tags: {', '.join(known) or 'none'})"
-                    )
-                chosen |= hits
-            elif selector in self.names:
-                chosen.add(selector)
-            else:
-                raise FleetConfigError(
-                    f"no server named {selector!r} (servers: {', '.join(self.names)})"
-                )
-        return self._view([m for m in self._members if m.name in chosen], self._progress)
+        return self._view(self._core.select(selectors))
 
     def with_progress(self, callback: Progress | None) -> Self:
-        """This fleet, calling `callback(outcome)` as each server finishes its part of a call
-        (to drive a progress bar); shares connections like `select`."""
-        return self._view(self._members, callback)
+        """This fleet, calling `callback(outcome)` as each server finishes its part of a call.
+
+        Meant to drive a progress bar; for a sync `Fleet` the callback runs on the fleet's
+        thread and must not call the fleet. Shares connections like `select`.
+
+        Args:
+            callback: Called with each server's `ServerOutcome`; None for no callback.
+
+        Returns:
+            The same members, reporting progress.
+        """
+        return self._view(attrs.evolve(self._core, progress=callback))
 
     async def probe(self) -> FleetResult[ServerStatus]:
-        """Version, API generation, health, whether the credentials work, and latency."""
-        return await self._gather(lambda m: _one(m.probe(self._threads)))
+        """Every server's version, API generation, health, credentials check and latency.
+
+        Health comes from the generation's unauthenticated health endpoint, for members
+        given as `Server` specs (None for ready-made clients).
+
+        Returns:
+            One `ServerStatus` per server that answered; the others' errors in `errors`.
+        """
+        return await self._portal.run(self._core.probe())
 
     async def server_info(self) -> FleetResult[ServerInfo]:
-        """Every server's version and API generation, detected concurrently (then cached)."""
-        return await self._gather(lambda m: _one(m.info(self._threads)))
+        """Every server's version and API generation, detected concurrently (then cached).
+
+        Returns:
+            One `ServerInfo` per server that answered; the others' errors in `errors`.
+        """
+        return await self._portal.run(self._core.server_info())
 
     async def aclose(self) -> None:
-        """Close every member's connections (selections share them: close the original)."""
-        if self._owner:
-            for member in self._members:
-                await member.aclose()
+        """Close every member's connections; on a selection, nothing.
+
+        Calls made after closing raise RuntimeError("this fleet is closed").
+        """
+        if self._owner and self._portal.open:
+            await self._portal.run(self._core.close_members())
+            self._portal.stop()
 
     async def __aenter__(self) -> Self:
         return self
@@ -193,73 +233,28 @@ class AsyncFleet:
     ) -> None:
         await self.aclose()
 
-    async def _gather(
-        self, work: Callable[[Member], Awaitable[Sequence[T]]], *, extra_time: float = 0.0
-    ) -> FleetResult[T]:
-        answers = await fan_out(
-            self._members,
-            work,
-            slots=self._slots,
-            progress=self._progress,
-            extra_time=extra_time,
-        )
-        per_server = {name: values for name, (values, _) in answers.items() if values is not None}
-        return FleetResult(
-            items=tuple(item for values in per_server.values() for item in values),
-            per_server=per_server,
-            outcomes={name: outcome for name, (_, outcome) in answers.items()},
-        )
-
-    async def _runs(self, call: Call[DagRun], *, extra_time: float = 0.0) -> FleetResult[DagRun]:
-        async def work(member: Member) -> tuple[DagRun]:
-            return (stamp(member.name, await member.run(call, self._threads)),)
-
-        return await self._gather(work, extra_time=extra_time)
-
-    async def _each(self, call: Call[T]) -> FleetResult[T]:
-        async def work(member: Member) -> tuple[T]:
-            return (await member.run(call, self._threads),)
-
-        return await self._gather(work)
-
-
-async def _one(value: Awaitable[T]) -> tuple[T]:
-    return (await value,)
-
-
-def _member(
-    name: str,
-    given: Server | AsyncClient | Client,
-    tags: tuple[str, ...],
-    timeout: float | None,
-    per_server: int,
-) -> Member:
-    slots = anyio.Semaphore(per_server, fast_acquire=True)
-    if isinstance(given, Server):
-        client, http = given.connect(timeout)
-        deadline = given.timeout if given.timeout is not None else timeout
-        return Member(
-            name=name,
-            client=client,
-            tags=tags or given.tags,
-            timeout=deadline,
-            slots=slots,
-            http=http,
-        )
-    if not isinstance(given, AsyncClient | Client):
-        raise TypeError(f"server {name!r}: expected a Server, AsyncClient or Client")
-    return Member(name=name, client=given, tags=tags, timeout=timeout, slots=slots)
-
 
 class AsyncFleetDagRuns:
-    """`fleet.dag_runs`: the facade's DagRun operations on every server at once.
+    """`fleet.dag_runs`: the facade's DagRun operations on every selected server at once.
 
-    Each returns a `FleetResult`: what the servers that succeeded returned, and one outcome
-    per server. A run id is the same on every server only if you chose it (`trigger(run_id=)`).
+    Each method takes the arguments of the `dag_runs` method of the same name (a test keeps
+    them equal) and checks them the same way, before anything is sent. Each returns a
+    `FleetResult`: what the servers that succeeded returned, each run's `server` set to the
+    member's name, and one outcome per server; a server's typed error (`NotFound`,
+    `UnsupportedOperation` from a release that lacks the operation, `ServerTimeout`, ...) is
+    in `result.errors`, never raised. A run id is the same on every server only if you chose
+    it (`trigger(run_id=)`).
+
+    Every method raises `InvalidArgument` for arguments no server takes (as the facade
+    does), and RuntimeError when the fleet is closed.
     """
 
-    def __init__(self, fleet: AsyncFleet) -> None:
-        self._fleet = fleet
+    def __init__(self, core: FleetCore, portal: AsyncPortal) -> None:
+        self._core = core
+        self._portal = portal
+
+    async def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        return await self._portal.run(work)
 
     async def trigger(
         self,
@@ -271,23 +266,54 @@ class AsyncFleetDagRuns:
         note: str | None = None,
         data_interval: tuple[datetime, datetime] | None = None,
     ) -> FleetResult[DagRun]:
-        """Start a run of `dag_id` on every server."""
-        kw: dict[str, Any] = {
-            "run_id": run_id,
-            "logical_date": logical_date,
-            "conf": conf,
-            "note": note,
-            "data_interval": data_interval,
-        }
-        return await self._fleet._runs(
-            Call(lambda r: r.trigger(dag_id, **kw), lambda r: r.trigger(dag_id, **kw))
+        """Start a run of `dag_id` on every server.
+
+        Args:
+            dag_id: The DAG to run.
+            run_id: The run's id on every server (at most 250 characters); None lets each
+                server make one.
+            logical_date: Timezone-aware; None lets each server pick one (or none, on
+                Airflow 3).
+            conf: The run's configuration, a mapping of JSON values.
+            note: A note on the run (Airflow 2.5+ and 3).
+            data_interval: (start, end), timezone-aware.
+
+        Returns:
+            The new run from every server that started it.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(
+            self._core.one(
+                lambda runs: runs.trigger(
+                    dag_id,
+                    run_id=run_id,
+                    logical_date=logical_date,
+                    conf=conf,
+                    note=note,
+                    data_interval=data_interval,
+                ),
+                label=stamp,
+            )
         )
 
     async def get(self, dag_id: str, run_id: str) -> FleetResult[DagRun]:
-        """The run from every server that has it (NotFound from the others)."""
-        return await self._fleet._runs(
-            Call(lambda r: r.get(dag_id, run_id), lambda r: r.get(dag_id, run_id))
-        )
+        """The run from every server that has it.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+
+        Returns:
+            The run from each server that has it; `NotFound` from the others.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(self._core.one(lambda runs: runs.get(dag_id, run_id), label=stamp))
 
     async def list(
         self,
@@ -295,27 +321,32 @@ class AsyncFleetDagRuns:
         *,
         limit: int | None = None,
         page_size: int = 100,
-        **filters: Any,
+        **filters: Unpack[RunFilters],
     ) -> FleetResult[DagRun]:
-        """Runs from every server, merged: ordered by `order_by` across servers when given
-        (missing dates last), server by server otherwise. Each server is asked for at most
-        `limit` runs in that order, and `limit` applies again after merging, so the first
-        `limit` runs of the fleet are exact. Filters are the facade's (`states=`, ...)."""
-        keys = order_keys(filters.get("order_by"))
+        """Runs from every server, merged.
 
-        async def work(member: Member) -> builtins.list[DagRun]:
-            runs = await member.run(
-                Call(
-                    lambda r: r.list(dag_id, limit=limit, page_size=page_size, **filters),
-                    lambda r: r.list(dag_id, limit=limit, page_size=page_size, **filters),
-                ),
-                self._fleet._threads,
-            )
-            return [stamp(member.name, run) for run in runs]
+        With `order_by` the runs are ordered across servers by those keys (missing dates
+        last in either direction); without it they come server by server, each in its
+        server's order. Each server is asked for at most `limit` runs in that order, and
+        `limit` applies again after merging, so the fleet's first `limit` runs are exact.
 
-        result = await self._fleet._gather(work)
-        items = merge(result.items, keys)[:limit]
-        return attrs.evolve(result, items=tuple(items))
+        Args:
+            dag_id: A DAG id, or `"~"` for every DAG.
+            limit: At most this many runs in all; None for every run.
+            page_size: Runs per request to a server.
+            **filters: The facade's filters (`RunFilters`: `states=`, `start_date_gte=`,
+                `order_by=`, ...).
+
+        Returns:
+            The merged runs in `items`, each server's own in `per_server`.
+
+        Raises:
+            ValueError: `order_by` names a per-server value (`id`, `updated_at`), which
+                cannot order runs across servers; raised before anything is sent.
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(self._core.listing(dag_id, limit, page_size, filters))
 
     def iter(
         self,
@@ -323,26 +354,78 @@ class AsyncFleetDagRuns:
         *,
         limit: int | None = None,
         page_size: int = 100,
-        **filters: Any,
+        **filters: Unpack[RunFilters],
     ) -> AsyncRunStream:
-        """Stream a large listing with bounded memory: one page from every server at a time,
-        yielded in fleet order (each server's own order within; use `list()` for one merged
-        order). The stream's `outcomes` fill in as servers finish."""
-        order_keys(filters.get("order_by"))
-        return AsyncRunStream(self._fleet, dag_id, limit, page_size, filters)
+        """Stream a large listing with bounded memory: one page from every server at a time.
 
-    async def count(self, dag_id: str = "~", **filters: Any) -> FleetResult[int]:
-        """One count per server (`sum(result)` is the fleet's total)."""
-        return await self._fleet._each(
-            Call(lambda r: r.count(dag_id, **filters), lambda r: r.count(dag_id, **filters))
-        )
+        Runs come page round by page round, each server's in its own order within a round
+        (use `list()` for one order across servers). The arguments are checked at once.
+
+        Args:
+            dag_id: A DAG id, or `"~"` for every DAG.
+            limit: At most this many runs in all; None for every run.
+            page_size: Runs per request to a server, and per round.
+            **filters: The facade's filters (`RunFilters`).
+
+        Returns:
+            The stream of runs; its `outcomes` fill in as servers finish.
+
+        Raises:
+            ValueError: `order_by` names a per-server value (`id`, `updated_at`).
+            InvalidArgument: An argument no server takes, before anything is sent.
+        """
+        return AsyncRunStream(self._core.stream(dag_id, limit, page_size, filters), self._portal)
+
+    async def count(self, dag_id: str = "~", **filters: Unpack[RunFilters]) -> FleetResult[int]:
+        """How many runs match on each server (`sum(result)` is the fleet's total).
+
+        Args:
+            dag_id: A DAG id, or `"~"` for every DAG.
+            **filters: The facade's filters (`RunFilters`).
+
+        Returns:
+            One count per server that answered.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(self._core.one(lambda runs: runs.count(dag_id, **filters)))
 
     async def set_state(
         self, dag_id: str, run_id: str, state: DagRunState | str
     ) -> FleetResult[DagRun]:
+        """Mark the run queued, success or failed on every server.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+            state: `queued`, `success` or `failed` (servers refuse `running`).
+
+        Returns:
+            The updated run from every server that has it.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
         return await self.update(dag_id, run_id, state=state)
 
     async def set_note(self, dag_id: str, run_id: str, note: str) -> FleetResult[DagRun]:
+        """Set the run's note on every server (`UnsupportedOperation` before Airflow 2.5).
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+            note: At most 1000 characters; `""` removes the note.
+
+        Returns:
+            The updated run from every server that has it.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
         return await self.update(dag_id, run_id, note=note)
 
     async def update(
@@ -353,129 +436,143 @@ class AsyncFleetDagRuns:
         state: DagRunState | str | None = None,
         note: str | None = None,
     ) -> FleetResult[DagRun]:
-        return await self._fleet._runs(
-            Call(
-                lambda r: r.update(dag_id, run_id, state=state, note=note),
-                lambda r: r.update(dag_id, run_id, state=state, note=note),
+        """Set the run's state and/or note on every server.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+            state: `queued`, `success` or `failed`; None leaves it.
+            note: At most 1000 characters, `""` removes it; None leaves it.
+
+        Returns:
+            The updated run from every server that has it (`PartialUpdate` from an Airflow 2
+            server that applied the state but refused the note).
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(
+            self._core.one(
+                lambda runs: runs.update(dag_id, run_id, state=state, note=note), label=stamp
             )
         )
 
     async def clear(
         self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
     ) -> FleetResult[ClearResult]:
-        """Clear the run's task instances on every server; a dry run (default) only lists them."""
-        result = await self._fleet._each(
-            Call(
-                lambda r: r.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed),
-                lambda r: r.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed),
+        """Clear the run's task instances on every server; a dry run (default) only lists them.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+            dry_run: True (default) reports what would be cleared and changes nothing.
+            only_failed: Clear only failed and upstream-failed task instances.
+
+        Returns:
+            One `ClearResult` per server that has the run (`UnsupportedOperation` before
+            Airflow 2.4).
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(
+            self._core.one(
+                lambda runs: runs.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed),
+                label=stamp_clear,
             )
         )
-        per_server = {
-            name: tuple(_stamp_clear(name, cleared) for cleared in values)
-            for name, values in result.per_server.items()
-        }
-        items = tuple(item for values in per_server.values() for item in values)
-        return attrs.evolve(result, items=items, per_server=per_server)
 
     async def delete(self, dag_id: str, run_id: str) -> FleetResult[None]:
-        return await self._fleet._each(
-            Call(lambda r: r.delete(dag_id, run_id), lambda r: r.delete(dag_id, run_id))
-        )
+        """Delete the run on every server.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+
+        Returns:
+            One None per server that deleted it; `NotFound` from the others.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(self._core.one(lambda runs: runs.delete(dag_id, run_id)))
 
     async def upstream_events(self, dag_id: str, run_id: str) -> FleetResult[AssetEvent]:
-        """The asset (dataset) events that triggered the run; `per_server` tells whose."""
+        """The asset (dataset, on Airflow 2) events that triggered the run, on every server.
 
-        async def work(member: Member) -> builtins.list[AssetEvent]:
-            return await member.run(
-                Call(
-                    lambda r: r.upstream_events(dag_id, run_id),
-                    lambda r: r.upstream_events(dag_id, run_id),
-                ),
-                self._fleet._threads,
-            )
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
 
-        return await self._fleet._gather(work)
+        Returns:
+            Every server's events in `items`; `per_server` tells whose they are.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(self._core.many(lambda runs: runs.upstream_events(dag_id, run_id)))
 
     async def wait(
         self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
     ) -> FleetResult[DagRun]:
-        """Wait on every server until the run succeeds or fails (WaitTimeout per server after
-        `timeout` seconds); each server's deadline is lengthened by `timeout`."""
-        return await self._fleet._runs(
-            Call(
-                lambda r: r.wait(dag_id, run_id, timeout=timeout, interval=interval),
-                lambda r: r.wait(dag_id, run_id, timeout=timeout, interval=interval),
-            ),
-            extra_time=timeout + interval,
+        """Wait on every server until the run succeeds or fails.
+
+        Each server's deadline is lengthened by `timeout + interval`, so the wait itself
+        never counts against it.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run's id.
+            timeout: Seconds to wait per server; then that server's outcome is `WaitTimeout`.
+            interval: Seconds between polls.
+
+        Returns:
+            The finished run from every server.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed.
+        """
+        return await self._run(
+            self._core.one(
+                lambda runs: runs.wait(dag_id, run_id, timeout=timeout, interval=interval),
+                label=stamp,
+                extra_time=timeout + interval,
+            )
         )
 
 
-def _stamp_clear(name: str, cleared: ClearResult) -> ClearResult:
-    if cleared.dag_run is None:
-        return cleared
-    return attrs.evolve(cleared, dag_run=stamp(name, cleared.dag_run))
-
-
 class AsyncRunStream:
-    """`async for run in fleet.dag_runs.iter(...)`: runs page round by page round.
+    """What `fleet.dag_runs.iter()` returns: the runs of every server, page round by round.
 
-    `outcomes` holds each server's outcome once it has finished (all of them when the stream
-    is exhausted), so errors are never lost while the healthy servers stream on.
+    Iterate it for the runs. `outcomes` holds each server's outcome once it has finished
+    (all of them when the stream is exhausted), so errors are never lost while the healthy
+    servers stream on.
     """
 
-    def __init__(
-        self,
-        fleet: AsyncFleet,
-        dag_id: str,
-        limit: int | None,
-        page_size: int,
-        filters: dict[str, Any],
-    ) -> None:
-        self.outcomes: dict[str, ServerOutcome] = {}
-        self._fleet = fleet
-        # Built now so bad filters raise at iter() time, as the facade's iter() does.
-        self._next_page = {
-            m.name: m.pages(dag_id, limit, page_size, filters, fleet._threads)
-            for m in fleet._members
-        }
-        self._page_size = page_size
-        self._runs = self._rounds(limit)
+    def __init__(self, rounds: Rounds, portal: AsyncPortal) -> None:
+        self._rounds = rounds
+        self._portal = portal
 
-    def __aiter__(self) -> AsyncIterator[DagRun]:
-        return self._runs
+    @property
+    def outcomes(self) -> dict[str, ServerOutcome]:
+        """Server name -> its outcome, for the servers that have finished."""
+        return self._rounds.outcomes
 
     @property
     def errors(self) -> dict[str, AirflowBridgeError]:
-        return {n: o.error for n, o in self.outcomes.items() if o.error is not None}
+        """Server name -> its typed error, for the finished servers that failed."""
+        return self._rounds.errors
 
-    async def _rounds(self, limit: int | None) -> AsyncIterator[DagRun]:
-        fleet, remaining = self._fleet, limit
-        elapsed = dict.fromkeys(self._next_page, 0.0)
-        counts = dict.fromkeys(self._next_page, 0)
-        while self._next_page and remaining != 0:
-            members = [m for m in fleet._members if m.name in self._next_page]
-            answers = await fan_out(
-                members, lambda m: self._next_page[m.name](), slots=fleet._slots, progress=None
-            )
-            for name, (values, outcome) in answers.items():
-                elapsed[name] += outcome.elapsed
-                counts[name] += outcome.count
-                if values is None or len(values) < self._page_size:
-                    del self._next_page[name]
-                    self._finish(name, elapsed[name], counts[name], outcome.error)
-            for name, (values, _) in answers.items():
-                for run in (values or ())[:remaining]:
-                    yield stamp(name, run)
-                if remaining is not None:
-                    remaining -= min(remaining, len(values or ()))
-        for name in list(self._next_page):  # stopped at the limit: these are fine too
-            del self._next_page[name]
-            self._finish(name, elapsed[name], counts[name], None)
+    def __aiter__(self) -> Self:
+        return self
 
-    def _finish(
-        self, name: str, elapsed: float, count: int, error: AirflowBridgeError | None
-    ) -> None:
-        outcome = ServerOutcome(server=name, elapsed=elapsed, count=count, error=error)
-        self.outcomes[name] = outcome
-        if self._fleet._progress is not None:
-            self._fleet._progress(outcome)
+    async def __anext__(self) -> DagRun:
+        run = await self._portal.run(self._rounds.next())
+        if run is None:
+            raise StopAsyncIteration
+        return run

@@ -12,24 +12,24 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import httpx
 
 from airflow_bridge import AsyncClient
+from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
+from airflow_bridge.types import ApiChoice
 
 #: The `[fleet]` table's keys: fleet-wide defaults, passed to `AsyncFleet(...)`.
 FLEET_KEYS = ("timeout", "max_concurrency", "per_server_concurrency")
+#: A server's `api` values, as the client takes them: "auto" (detect) or a generation.
+API_CHOICES: tuple[ApiChoice, ...] = get_args(ApiChoice)
 _SECRET_KEYS = ("username", "password", "token")
 _SERVER_KEYS = frozenset(
     ("url", "api", "timeout", "verify", "tags", *_SECRET_KEYS, *(f"{k}_env" for k in _SECRET_KEYS))
 )
-
-
-class FleetConfigError(ValueError):
-    """A fleet file (or a selection) is wrong; the message names the file, server and key."""
 
 
 def _tags(value: Iterable[str]) -> tuple[str, ...]:
@@ -45,7 +45,7 @@ class Server:
     """
 
     url: str
-    api: str = attrs.field(default="auto", kw_only=True)
+    api: ApiChoice = attrs.field(default="auto", kw_only=True)
     username: str | None = attrs.field(default=None, kw_only=True)
     password: str | None = attrs.field(default=None, kw_only=True, repr=False)
     token: str | None = attrs.field(default=None, kw_only=True, repr=False)
@@ -185,8 +185,9 @@ def _server(where: str, name: str, table: Any, env: Mapping[str, str]) -> Server
         raise fail("url", "required: the server's base URL, e.g. https://airflow.example.com")
     secrets = {key: _secret(table, key, env, fail) for key in _SECRET_KEYS}
     values: dict[str, Any] = {"api": table.get("api", "auto"), **secrets}
-    if values["api"] not in ("auto", "v1", "v2"):
-        raise fail("api", "must be 'auto', 'v1' or 'v2'")
+    if values["api"] not in API_CHOICES:
+        *others, last = map(repr, API_CHOICES)
+        raise fail("api", f"must be {', '.join(others)} or {last}")
     if "timeout" in table:
         timeout = table["timeout"]
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:

@@ -4,17 +4,20 @@ A member wraps an `AsyncClient` (native) or a sync `Client` (its calls run in wo
 so a fleet built from plain `Client`s still fans out; a thread past its server's deadline is
 abandoned, not waited for, and ends at its client's own HTTP timeout).
 
-Each fleet operation is a `Call`: the same request written once for `AsyncDagRuns` and once
-for `DagRuns`, which keeps both kinds of member fully typed without a second copy of the
-facade's signatures.
+The fleet reaches every member through one interface, `Member.runs`, typed as
+`AsyncDagRuns`: a fleet operation is written once, as a function of it. For a sync client
+it is `DagRuns` with each call moved to a worker thread; that is sound because `DagRuns` is
+generated from `AsyncDagRuns` (scripts/unasync.py), so the two have the same methods and
+parameters.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from itertools import islice
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.to_thread
@@ -22,30 +25,28 @@ import attrs
 import httpx
 
 from airflow_bridge import AsyncClient, AsyncDagRuns, Client, DagRun, DagRuns, ServerInfo
+from airflow_bridge.adapters import BY_API
 from airflow_bridge.errors import AuthenticationError, PermissionDenied
 
-T = TypeVar("T")
-
-#: Unauthenticated health endpoints, by API generation.
-HEALTH_PATHS = {"v1": "/api/v1/health", "v2": "/api/v2/monitor/health"}
-
-
-@attrs.frozen
-class Call(Generic[T]):
-    """One operation, for either kind of client."""
-
-    on_async: Callable[[AsyncDagRuns], Awaitable[T]]
-    on_sync: Callable[[DagRuns], T]
+if TYPE_CHECKING:
+    from airflow_bridge import RunFilters
 
 
 @attrs.frozen(kw_only=True)
 class ServerStatus:
     """What `probe()` learned about one server.
 
-    `health` maps each component the server reports (metadatabase, scheduler, ...) to its
-    status; None when the fleet cannot ask (a member given as a ready-made client).
-    `auth_ok` is False when the server refused the credentials. `latency` is one round trip
-    in seconds.
+    Attributes:
+        server: The member's name in the fleet.
+        url: Its base URL (never with credentials).
+        version: The Airflow version it reports; None when the API generation was given
+            (`api="v1"`/`"v2"`) and no version probe ran.
+        api: `"v1"` (Airflow 2) or `"v2"` (Airflow 3).
+        auth_ok: False when the server refused the credentials (401); True when it knows
+            the user, even if that user may not read runs (403).
+        health: Each component the server reports (metadatabase, scheduler, ...) -> its
+            status; None when the fleet cannot ask (a member given as a ready-made client).
+        latency: One round trip in seconds (the health request, else the credentials check).
     """
 
     server: str
@@ -64,47 +65,67 @@ class ServerStatus:
         return all(status in (None, "healthy") for status in self.health.values())
 
 
+class _InThreads:
+    """`DagRuns` with `AsyncDagRuns`' interface: each call runs in a worker thread."""
+
+    def __init__(self, runs: DagRuns, threads: anyio.CapacityLimiter) -> None:
+        self._runs = runs
+        self._threads = threads
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        if name == "iter":  # a generator, not a call: see `Member.pages`
+            raise AttributeError("iter() of a sync client is paged by Member.pages")
+        method = getattr(self._runs, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await anyio.to_thread.run_sync(
+                functools.partial(method, *args, **kwargs),
+                limiter=self._threads,
+                abandon_on_cancel=True,
+            )
+
+        return call
+
+
 @attrs.define(kw_only=True)
 class Member:
     """A named client plus what the fleet needs to drive it: tags, deadline, its own
-    concurrency bound, and the httpx client the fleet created for it (if any)."""
+    concurrency bound, the fleet's worker threads, and the httpx client the fleet created
+    for it (if any)."""
 
     name: str
     client: AsyncClient | Client
     tags: tuple[str, ...]
     timeout: float | None
     slots: anyio.Semaphore
+    threads: anyio.CapacityLimiter
     http: httpx.AsyncClient | None = None
 
     @property
     def url(self) -> str:
         return self.client.base_url
 
-    async def run(self, call: Call[T], threads: anyio.CapacityLimiter) -> T:
+    @property
+    def runs(self) -> AsyncDagRuns:
+        """The member's DagRun operations, awaitable whatever the kind of client."""
         if isinstance(self.client, AsyncClient):
-            return await call.on_async(self.client.dag_runs)
-        return await anyio.to_thread.run_sync(
-            call.on_sync, self.client.dag_runs, limiter=threads, abandon_on_cancel=True
-        )
+            return self.client.dag_runs
+        return cast(AsyncDagRuns, _InThreads(self.client.dag_runs, self.threads))
 
-    async def info(self, threads: anyio.CapacityLimiter) -> ServerInfo:
+    async def info(self) -> ServerInfo:
         """The server's version and API generation (detected on first use, then cached)."""
         if isinstance(self.client, AsyncClient):
             return await self.client.server_info()
         return await anyio.to_thread.run_sync(
-            self.client.server_info, limiter=threads, abandon_on_cancel=True
+            self.client.server_info, limiter=self.threads, abandon_on_cancel=True
         )
 
     def pages(
-        self,
-        dag_id: str,
-        limit: int | None,
-        page_size: int,
-        filters: dict[str, Any],
-        threads: anyio.CapacityLimiter,
+        self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters
     ) -> Callable[[], Awaitable[list[DagRun]]]:
         """A function returning the next `page_size` runs of a listing (empty at the end):
-        one page request per call, so a fleet can walk every server's pages side by side."""
+        one page request per call, so a fleet can walk every server's pages side by side.
+        The listing's arguments are checked now, as the facade's `iter()` checks them."""
         if isinstance(self.client, AsyncClient):
             runs = self.client.dag_runs.iter(dag_id, limit=limit, page_size=page_size, **filters)
 
@@ -121,18 +142,18 @@ class Member:
 
         async def next_sync() -> list[DagRun]:
             return await anyio.to_thread.run_sync(
-                lambda: list(islice(it, page_size)), limiter=threads, abandon_on_cancel=True
+                lambda: list(islice(it, page_size)), limiter=self.threads, abandon_on_cancel=True
             )
 
         return next_sync
 
-    async def probe(self, threads: anyio.CapacityLimiter) -> ServerStatus:
+    async def probe(self) -> ServerStatus:
         """Version, health and whether the credentials work, with one round trip's latency."""
-        info = await self.info(threads)
+        info = await self.info()
         health, latency = await self._health(info.api)
         started = time.perf_counter()
         try:
-            await self.run(Call(lambda r: r.count(), lambda r: r.count()), threads)
+            await self.runs.count()
             auth_ok = True
         except AuthenticationError:
             auth_ok = False
@@ -155,7 +176,7 @@ class Member:
             return None, None
         started = time.perf_counter()
         try:
-            response = await self.http.get(self.url + HEALTH_PATHS[api])
+            response = await self.http.get(self.url + BY_API[api].health_path)
             body = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError):
             body = None

@@ -1,0 +1,264 @@
+"""What a fleet and its selections share, and the work every fleet call does, as coroutines.
+
+`AsyncFleet` awaits these coroutines; `Fleet` (generated from it) hands them to its loop
+thread. A fleet operation is one `Operation`: a function of one member's `AsyncDagRuns`
+(see `Member.runs`), fanned out by `one()` or `many()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import attrs
+
+from airflow_bridge import AsyncClient, AsyncDagRuns, ClearResult, Client, DagRun, ServerInfo
+from airflow_bridge.errors import AirflowBridgeError
+
+from ._config import FleetConfigError, Server
+from ._fanout import Progress, fan_out
+from ._members import Member, ServerStatus
+from ._order import merge, order_keys
+from ._result import FleetResult, ServerOutcome
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from airflow_bridge import RunFilters
+
+T = TypeVar("T")
+#: One fleet member as given: a `Server` spec (the fleet builds and owns its client) or a
+#: ready-made client of either kind.
+MemberSpec: TypeAlias = Server | AsyncClient | Client
+#: One operation on one member, written against the async facade (`Member.runs`).
+Operation: TypeAlias = Callable[[AsyncDagRuns], Awaitable[T]]
+Label: TypeAlias = Callable[[str, T], T]
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_CONCURRENCY = 256
+DEFAULT_PER_SERVER = 4
+
+
+def stamp(name: str, run: DagRun) -> DagRun:
+    """The run labelled with the fleet member's name instead of its base URL."""
+    return attrs.evolve(run, server=name)
+
+
+def stamp_clear(name: str, cleared: ClearResult) -> ClearResult:
+    if cleared.dag_run is None:
+        return cleared
+    return attrs.evolve(cleared, dag_run=stamp(name, cleared.dag_run))
+
+
+@attrs.frozen
+class FleetCore:
+    """The members, the fleet-wide bounds, and the progress callback of one fleet view."""
+
+    members: tuple[Member, ...]
+    slots: anyio.Semaphore
+    threads: anyio.CapacityLimiter
+    progress: Progress | None = None
+
+    @classmethod
+    def build(
+        cls,
+        members: Mapping[str, MemberSpec],
+        *,
+        tags: Mapping[str, Iterable[str]] | None,
+        timeout: float | None,
+        max_concurrency: int,
+        per_server_concurrency: int,
+    ) -> FleetCore:
+        """Check the fleet's arguments (ValueError, TypeError) and build its members."""
+        if not members:
+            raise ValueError("a fleet needs at least one server")
+        if max_concurrency < 1 or per_server_concurrency < 1:
+            raise ValueError("max_concurrency and per_server_concurrency must be at least 1")
+        tags = tags or {}
+        unknown = set(tags) - set(members)
+        if unknown:
+            raise ValueError(f"tags given for unknown server(s): {', '.join(sorted(unknown))}")
+        threads = anyio.CapacityLimiter(max_concurrency)
+        built = []
+        for name, given in members.items():
+            if not name or name.startswith("tag:") or "," in name:
+                raise ValueError(f"invalid server name {name!r} (no commas, no 'tag:' prefix)")
+            slots = anyio.Semaphore(per_server_concurrency, fast_acquire=True)
+            member_tags = tuple(tags.get(name, ()))
+            if isinstance(given, Server):
+                client, http = given.connect(timeout)
+                built.append(
+                    Member(
+                        name=name,
+                        client=client,
+                        tags=member_tags or given.tags,
+                        timeout=given.timeout if given.timeout is not None else timeout,
+                        slots=slots,
+                        threads=threads,
+                        http=http,
+                    )
+                )
+            elif isinstance(given, AsyncClient | Client):
+                built.append(
+                    Member(
+                        name=name,
+                        client=given,
+                        tags=member_tags,
+                        timeout=timeout,
+                        slots=slots,
+                        threads=threads,
+                    )
+                )
+            else:
+                raise TypeError(f"server {name!r}: expected a Server, AsyncClient or Client")
+        return cls(tuple(built), anyio.Semaphore(max_concurrency, fast_acquire=True), threads)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.members)
+
+    def select(self, selectors: Sequence[str]) -> FleetCore:
+        """The members named or tagged (`"tag:eu"`); FleetConfigError names what exists."""
+        chosen: set[str] = set()
+        for selector in selectors:
+            if selector.startswith("tag:"):
+                tag = selector.removeprefix("tag:")
+                hits = {m.name for m in self.members if tag in m.tags}
+                if not hits:
+                    known = sorted({t for m in self.members for t in m.tags})
+                    raise FleetConfigError(
+                        f"no server is tagged {tag!r} (tags: {', '.join(known) or 'none'})"
+                    )
+                chosen |= hits
+            elif selector in self.names:
+                chosen.add(selector)
+            else:
+                raise FleetConfigError(
+                    f"no server named {selector!r} (servers: {', '.join(self.names)})"
+                )
+        return attrs.evolve(self, members=tuple(m for m in self.members if m.name in chosen))
+
+    # -- fan-out -----------------------------------------------------------------------------
+
+    async def gather(
+        self, work: Callable[[Member], Awaitable[Sequence[T]]], *, extra_time: float = 0.0
+    ) -> FleetResult[T]:
+        answers = await fan_out(
+            self.members, work, slots=self.slots, progress=self.progress, extra_time=extra_time
+        )
+        per_server = {name: values for name, (values, _) in answers.items() if values is not None}
+        return FleetResult(
+            items=tuple(item for values in per_server.values() for item in values),
+            per_server=per_server,
+            outcomes={name: outcome for name, (_, outcome) in answers.items()},
+        )
+
+    async def one(
+        self, operation: Operation[T], *, label: Label[T] | None = None, extra_time: float = 0.0
+    ) -> FleetResult[T]:
+        """`operation` on every member: one value each, labelled with its name if asked."""
+
+        async def work(member: Member) -> tuple[T]:
+            value = await operation(member.runs)
+            return (value if label is None else label(member.name, value),)
+
+        return await self.gather(work, extra_time=extra_time)
+
+    async def many(
+        self, operation: Operation[Sequence[T]], *, label: Label[T] | None = None
+    ) -> FleetResult[T]:
+        """`operation` on every member: a sequence each, items labelled if asked."""
+
+        async def work(member: Member) -> list[T]:
+            values = await operation(member.runs)
+            return [v if label is None else label(member.name, v) for v in values]
+
+        return await self.gather(work)
+
+    async def listing(
+        self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters
+    ) -> FleetResult[DagRun]:
+        keys = order_keys(filters.get("order_by"))
+        result = await self.many(
+            lambda runs: runs.list(dag_id, limit=limit, page_size=page_size, **filters),
+            label=stamp,
+        )
+        return attrs.evolve(result, items=tuple(merge(result.items, keys)[:limit]))
+
+    def stream(self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters) -> Rounds:
+        order_keys(filters.get("order_by"))
+        return Rounds(self, dag_id, limit, page_size, filters)
+
+    async def probe(self) -> FleetResult[ServerStatus]:
+        return await self.gather(lambda m: _one(m.probe()))
+
+    async def server_info(self) -> FleetResult[ServerInfo]:
+        return await self.gather(lambda m: _one(m.info()))
+
+    async def close_members(self) -> None:
+        for member in self.members:
+            await member.aclose()
+
+
+async def _one(value: Awaitable[T]) -> tuple[T]:
+    return (await value,)
+
+
+class Rounds:
+    """A fleet listing walked page round by page round: one page from every server at a
+    time, yielded in fleet order. `outcomes` fills in as servers finish."""
+
+    def __init__(
+        self, core: FleetCore, dag_id: str, limit: int | None, page_size: int, filters: RunFilters
+    ) -> None:
+        self.outcomes: dict[str, ServerOutcome] = {}
+        self._core = core
+        # Built now so bad filters raise at iter() time, as the facade's iter() does.
+        self._next_page = {m.name: m.pages(dag_id, limit, page_size, filters) for m in core.members}
+        self._page_size = page_size
+        self._runs = self._rounds(limit)
+
+    @property
+    def errors(self) -> dict[str, AirflowBridgeError]:
+        return {n: o.error for n, o in self.outcomes.items() if o.error is not None}
+
+    async def next(self) -> DagRun | None:
+        """The next run, or None when the listing is exhausted."""
+        try:
+            run: DagRun = await anext(self._runs)
+        except StopAsyncIteration:
+            return None
+        return run
+
+    async def _rounds(self, limit: int | None) -> AsyncIterator[DagRun]:
+        core, remaining = self._core, limit
+        elapsed = dict.fromkeys(self._next_page, 0.0)
+        counts = dict.fromkeys(self._next_page, 0)
+        while self._next_page and remaining != 0:
+            members = [m for m in core.members if m.name in self._next_page]
+            answers = await fan_out(
+                members, lambda m: self._next_page[m.name](), slots=core.slots, progress=None
+            )
+            for name, (values, outcome) in answers.items():
+                elapsed[name] += outcome.elapsed
+                counts[name] += outcome.count
+                if values is None or len(values) < self._page_size:
+                    del self._next_page[name]
+                    self._finish(name, elapsed[name], counts[name], outcome.error)
+            for name, (values, _) in answers.items():
+                for run in (values or ())[:remaining]:
+                    yield stamp(name, run)
+                if remaining is not None:
+                    remaining -= min(remaining, len(values or ()))
+        for name in list(self._next_page):  # stopped at the limit: these are fine too
+            del self._next_page[name]
+            self._finish(name, elapsed[name], counts[name], None)
+
+    def _finish(
+        self, name: str, elapsed: float, count: int, error: AirflowBridgeError | None
+    ) -> None:
+        outcome = ServerOutcome(server=name, elapsed=elapsed, count=count, error=error)
+        self.outcomes[name] = outcome
+        if self._core.progress is not None:
+            self._core.progress(outcome)
