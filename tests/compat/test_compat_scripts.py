@@ -48,7 +48,7 @@ def test_legacy_script_runs_with_the_prefix_changed(
     source = (LEGACY / f"{layer}_dag_runs.py").read_text()
     script.write_text(source.replace(PREFIX, f"airflow_bridge.compat.{layer}"))
     assert PREFIX not in script.read_text()
-    with FakeAirflow(version).serve() as server:
+    with FakeAirflow(version, auto=1).serve() as server:
         run(server.url, str(script))
 
 
@@ -56,7 +56,7 @@ def test_legacy_script_runs_with_the_prefix_changed(
 @pytest.mark.parametrize("layer", ["v1", "v2"])
 def test_legacy_script_runs_unchanged_through_the_runner(layer: str, version: str) -> None:
     script = LEGACY / f"{layer}_dag_runs.py"
-    with FakeAirflow(version).serve() as server:
+    with FakeAirflow(version, auto=1).serve() as server:
         result = run(server.url, "-m", "airflow_bridge.compat", "--layer", layer, str(script))
     fields = set(result["get"])  # type: ignore[arg-type]
     if layer == "v1":  # the 2.x model's fields, whichever generation answered

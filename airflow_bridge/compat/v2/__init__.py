@@ -31,6 +31,7 @@ from airflow_bridge.compat.v2._api import DagRunApi
 from airflow_bridge.compat.v2._models import (
     AssetEventCollectionResponse,
     AssetEventResponse,
+    ClearTaskInstanceCollectionResponse,
     DagRunAssetReference,
     DAGRunClearBody,
     DAGRunCollectionResponse,
@@ -59,6 +60,7 @@ __all__ = [
     "AssetEventCollectionResponse",
     "AssetEventResponse",
     "BadRequestException",
+    "ClearTaskInstanceCollectionResponse",
     "Configuration",
     "ConflictException",
     "DAGRunClearBody",

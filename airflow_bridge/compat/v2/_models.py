@@ -167,8 +167,12 @@ class TaskInstanceCollectionResponse(_Model3):
     _fields = ("task_instances", "total_entries")
 
 
+class ClearTaskInstanceCollectionResponse(TaskInstanceCollectionResponse):
+    """What a dry-run clear returns (the 3.3 client's name)."""
+
+
 class ResponseClearDagRun(_Model3):
-    """What clear_dag_run returns: `actual_instance` is a TaskInstanceCollectionResponse
+    """What clear_dag_run returns: `actual_instance` is a ClearTaskInstanceCollectionResponse
     (dry run) or a DAGRunResponse."""
 
     _fields = ("actual_instance",)
@@ -258,7 +262,7 @@ def clear_model(result: ClearResult) -> ResponseClearDagRun:
         )
         for ti in result.task_instances
     ]
-    collection = TaskInstanceCollectionResponse.from_server(
+    collection = ClearTaskInstanceCollectionResponse.from_server(
         {"task_instances": tis, "total_entries": len(tis)}
     )
     return ResponseClearDagRun.from_server({"actual_instance": collection})

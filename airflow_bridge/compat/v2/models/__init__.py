@@ -4,6 +4,9 @@ from airflow_bridge.compat.v2._models import (
     AssetEventCollectionResponse as AssetEventCollectionResponse,
 )
 from airflow_bridge.compat.v2._models import AssetEventResponse as AssetEventResponse
+from airflow_bridge.compat.v2._models import (
+    ClearTaskInstanceCollectionResponse as ClearTaskInstanceCollectionResponse,
+)
 from airflow_bridge.compat.v2._models import DagRunAssetReference as DagRunAssetReference
 from airflow_bridge.compat.v2._models import DAGRunClearBody as DAGRunClearBody
 from airflow_bridge.compat.v2._models import DAGRunCollectionResponse as DAGRunCollectionResponse
