@@ -35,6 +35,10 @@ class AsyncDagRuns:
     them (3.3.2 clears for real on `dry_run="no"`). `UnsupportedOperation` is raised, also
     before sending, when the detected release lacks an operation, argument or filter (see
     `ServerInfo.supports`).
+
+    Args:
+        driver: The client's plan driver; the client makes this object, use
+            `client.dag_runs` rather than building one.
     """
 
     def __init__(self, driver: AsyncDriver) -> None:
