@@ -386,6 +386,7 @@ class Adapter(ABC):
                     method=reply.method,
                     url=reply.url,
                     body=json_or_text(reply),
+                    headers=reply.headers,
                 )
         return self.parse_run(reply)
 

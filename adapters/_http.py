@@ -80,6 +80,7 @@ def check(reply: Reply, classify: Callable[[Reply], type[ApiError]] | None = Non
         method=reply.method,
         url=reply.url,
         body=body,
+        headers=reply.headers,
     )
 
 
@@ -105,6 +106,7 @@ def redirected(reply: Reply) -> Redirected | None:
         status=reply.status,
         method=reply.method,
         url=reply.url,
+        headers=reply.headers,
     )
 
 

@@ -40,7 +40,7 @@ class ApiKeyError(OpenApiException, KeyError):
 class ApiException(OpenApiException, errors.ApiError):
     """The server answered with an error: `.status`, `.reason` (the HTTP phrase), `.body`
     (the raw body: bytes on the 2.x layer as urllib3 gives them, str on the 3.x layer),
-    `.headers` (None: the facade does not keep them) and `.data` (None, as in the official)."""
+    `.headers` (the response's, credentials redacted) and `.data` (None, as in the official)."""
 
     def __init__(
         self,
@@ -52,13 +52,16 @@ class ApiException(OpenApiException, errors.ApiError):
         data: Any = None,
         method: str = "",
         url: str = "",
+        headers: errors.ResponseHeaders | None = None,
+        retry_after: float | None = None,
     ) -> None:
         Exception.__init__(self, status, reason)
         self.status: int = status or 0
         self.reason = reason
         self.body = body
         self.data = data
-        self.headers = None
+        self.headers = headers if headers is not None else errors.ResponseHeaders()
+        self.retry_after = retry_after
         self.message = reason or ""
         self.method = method
         self.url = url
@@ -126,6 +129,8 @@ def from_facade(error: errors.ApiError, *, body_bytes: bool) -> ApiException:
         body=body.encode() if body_bytes else body,
         method=error.method,
         url=error.url,
+        headers=error.headers,
+        retry_after=error.retry_after,
     )
 
 
