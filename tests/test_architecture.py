@@ -127,3 +127,15 @@ def test_compat_is_thin_over_the_public_facade(path: Path) -> None:
 @pytest.mark.parametrize("path", modules(PACKAGE / "migrate"), ids=lambda p: p.name)
 def test_the_scanner_reads_code_and_imports_nothing_of_the_library(path: Path) -> None:
     assert {n for n in imports_of(path) if not n.startswith("airflow_bridge.migrate")} == set()
+
+
+@pytest.mark.parametrize("path", modules(PACKAGE / "auth"), ids=lambda p: f"auth/{p.name}")
+def test_auth_schemes_build_on_adapters_models_and_errors_not_the_facade(path: Path) -> None:
+    """airflow_bridge.auth plugs into the clients through `auth=`: it never imports them."""
+    allowed = (
+        "airflow_bridge.auth",
+        "airflow_bridge.adapters",
+        "airflow_bridge.models",
+        "airflow_bridge.errors",
+    )
+    assert {name for name in imports_of(path) if not name.startswith(allowed)} == set()
