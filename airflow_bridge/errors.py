@@ -111,8 +111,9 @@ class ResponseHeaders(Mapping[str, str]):
 
     Names are kept lower-case. The values of `Set-Cookie`, `Cookie`, `Authorization` and
     `Proxy-Authorization` are replaced by `"[redacted]"` when the mapping is built, so no
-    error, repr, log line or pickle can show them (Airflow 2 sets a session cookie on API
-    answers, seen on 2.10.5). A name sent more than once has its values joined by `", "`.
+    error, repr, log line or pickle can show them. The API answers of 2.10.5 and 3.3.2 set no
+    cookie, but a web page or login redirect does (2.10.5's `/home` answers 302 with a session
+    cookie), and so may a proxy. A name sent more than once has its values joined by `", "`.
 
     Args:
         headers: The headers as a mapping or as (name, value) pairs; none by default.
