@@ -1,8 +1,8 @@
 """The `airflow-bridge` entry point against loopback servers of both generations.
 
 Commands run through click's runner on the real `cli` group (and once as a subprocess), with
-a fleet file naming scripted servers served on 127.0.0.1: outputs and exit codes as a user
-or a script sees them.
+a fleet file naming fake Airflow servers (`FakeAirflow`) served on 127.0.0.1: outputs and exit
+codes as a user or a script sees them.
 """
 
 from __future__ import annotations
@@ -17,29 +17,37 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from mockserver import MockServer, v1_run, v2_run
-from test_fleet_support import V1_RUNS, V2_RUNS, airflow2, airflow3, failing, serve
+from fleet_fakes import START, V1_RUNS, V2_RUNS, broken, fake, seed, sent
 
 from airflow_bridge.cli import cli
 from airflow_bridge.cli._records import RUN_FIELDS
+from airflow_bridge.testing import FakeAirflow
 
 SECRET = "pw-never-shown"
 
 
 @pytest.fixture
-def servers() -> dict[str, MockServer]:
-    return {"af3": airflow3(V2_RUNS), "af2": airflow2(V1_RUNS), "broken": failing(500)}
+def servers() -> dict[str, FakeAirflow]:
+    return {
+        "af3": fake("3.3.2", V2_RUNS, password=SECRET, assets=True),
+        "af2": fake("2.10.5", V1_RUNS, password=SECRET),
+        "broken": broken("3.3.2", password=SECRET),
+    }
 
 
 @pytest.fixture
-def fleet_file(tmp_path: Path, servers: dict[str, MockServer]) -> Iterator[Path]:
-    with serve(servers["af3"]) as af3, serve(servers["af2"]) as af2, serve(servers["broken"]) as b:
+def fleet_file(tmp_path: Path, servers: dict[str, FakeAirflow]) -> Iterator[Path]:
+    with (
+        servers["af3"].serve() as af3,
+        servers["af2"].serve() as af2,
+        servers["broken"].serve() as b,
+    ):
         path = tmp_path / "fleet.toml"
         lines = []
         for name, url, tags in (
-            ("af3", af3, '["new"]'),
-            ("af2", af2, '["old"]'),
-            ("broken", b, "[]"),
+            ("af3", af3.url, '["new"]'),
+            ("af2", af2.url, '["old"]'),
+            ("broken", b.url, "[]"),
         ):
             lines += [
                 f"[servers.{name}]",
@@ -98,37 +106,47 @@ def test_every_server_failing_exits_one(fleet_file: Path) -> None:
 
 
 def test_csv_has_a_stable_header_and_one_row_per_run(fleet_file: Path) -> None:
-    result = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list", "--state", "failed")
+    result = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list",
+                 "--state", "failed", "--state", "running")  # fmt: skip
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert tuple(rows[0]) == RUN_FIELDS
-    assert {r["run_id"] for r in rows} == {"v1-mid", "v1-newest"}
-    assert rows[0]["conf"] == "{}" and rows[0]["end_date"] == ""
+    rows = {row["run_id"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert tuple(next(iter(rows.values()))) == RUN_FIELDS
+    assert set(rows) == {"v1-mid", "v1-newest"}
+    assert rows["v1-newest"]["conf"] == "{}" and rows["v1-newest"]["end_date"] == ""
+    assert rows["v1-mid"]["end_date"] == "2024-01-03T00:00:00+00:00"
+    only_failed = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list", "--state", "failed")
+    assert [row["run_id"] for row in csv.DictReader(io.StringIO(only_failed.stdout))] == ["v1-mid"]
 
 
-def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    result = run(fleet_file, "runs", "list", "--state", "failed", "--since", "2h")
+def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    result = run(fleet_file, "runs", "list", "--state", "failed", "--since", "2024-01-02")
     assert result.exit_code == 3
     table, _, errors = result.output.partition("servers failed")
     for word in ("server", "run id", "state", "af3", "af2", "v2-new", "v1-mid", "failed"):
         assert word in table
+    assert "v1-newest" not in table and "v2-old" not in table  # filtered by the servers
     assert "broken" in errors
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
-    sent = servers["af2"].sent("GET")[-1].url.params
-    assert sent.get_list("state") == ["failed"] and "start_date_gte" in sent
-    assert sent["order_by"] == "-start_date"
+    request = sent(servers["af2"], "GET")[-1]
+    assert request.values("state") == ["failed"] and request.last("start_date_gte")
+    assert request.last("order_by") == "-start_date"
+
+    week = run(fleet_file, "-s", "af3", "runs", "list", "--since", "1w")  # relative to now
+    assert week.exit_code == 0 and "v2-new" not in week.stdout  # every run is from 2024
 
 
-def test_filters_reach_the_servers(fleet_file: Path, servers: dict[str, MockServer]) -> None:
+def test_filters_reach_the_servers(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
     result = run(
-        fleet_file, "-s", "af3", "runs", "list", "-d", "etl", "--until", "2024-01-02",
+        fleet_file, "-s", "af3", "-o", "json", "runs", "list", "-d", "etl", "--until", "2024-01-02",
         "--date-field", "logical_date", "--run-type", "manual", "--order-by", "logical_date",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    request = servers["af3"].sent("GET")[-1]
-    assert request.url.path == "/api/v2/dags/etl/dagRuns"
-    assert request.url.params["logical_date_lte"].startswith("2024-01-02T00:00:00")
-    assert request.url.params["run_type"] == "manual"
+    request = sent(servers["af3"], "GET")[-1]
+    assert request.path == "/api/v2/dags/etl/dagRuns"
+    assert (request.last("logical_date_lte") or "").startswith("2024-01-02T00:00:00")
+    assert request.values("run_type") == ["manual"]
+    runs = json.loads(result.stdout)  # seeded with logical dates 01:00, 02:00, 03:00
+    assert [r["run_id"] for r in runs] == ["v2-new", "v2-queued", "v2-old"]
 
 
 @pytest.mark.parametrize(
@@ -169,25 +187,29 @@ def test_bad_fleet_file_names_the_key(tmp_path: Path) -> None:
 
 
 def test_trigger_with_conf_file_on_two_generations(
-    fleet_file: Path, servers: dict[str, MockServer], tmp_path: Path
+    fleet_file: Path, servers: dict[str, FakeAirflow], tmp_path: Path
 ) -> None:
-    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns")] = (200, v2_run("t3"))
-    servers["af2"].routes[("POST", "/api/v1/dags/etl/dagRuns")] = (200, v1_run("t2"))
     conf = tmp_path / "conf.json"
     conf.write_text('{"day": "2024-05-01"}')
     result = run(fleet_file, "-s", "af3,af2", "-o", "json", "runs", "trigger", "etl",
                  "--conf", f"@{conf}", "--note", "INC-42")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert [r["run_id"] for r in json.loads(result.stdout)] == ["t3", "t2"]
-    body = json.loads(servers["af3"].sent("POST")[-1].read())
+    triggered = json.loads(result.stdout)
+    assert [(r["server"], r["conf"], r["note"]) for r in triggered] == [
+        ("af3", {"day": "2024-05-01"}, "INC-42"),
+        ("af2", {"day": "2024-05-01"}, "INC-42"),
+    ]
+    for record in triggered:  # each run exists on its own server
+        assert servers[record["server"]].state(record["run_id"], dag_id="etl") == "queued"
+    body = json.loads(sent(servers["af3"], "POST")[-1].body)
     assert body["conf"] == {"day": "2024-05-01"} and body["note"] == "INC-42"
 
 
 def test_get_same_run_from_both_generations(
-    fleet_file: Path, servers: dict[str, MockServer]
+    fleet_file: Path, servers: dict[str, FakeAirflow]
 ) -> None:
-    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (200, v2_run("r1"))
-    servers["af2"].routes[("GET", "/api/v1/dags/etl/dagRuns/r1")] = (200, v1_run("r1"))
+    seed(servers["af3"], "r1", logical_date=START)
+    seed(servers["af2"], "r1", logical_date=START)
     result = run(fleet_file, "-s", "af3,af2", "-o", "json", "runs", "get", "etl", "r1")
     got = json.loads(result.stdout)
     assert [(r["server"], r["api"], r["logical_date"]) for r in got] == [
@@ -196,87 +218,77 @@ def test_get_same_run_from_both_generations(
     ]
 
 
-def test_set_state_and_note(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    servers["af3"].routes[("PATCH", "/api/v2/dags/etl/dagRuns/r1")] = (
-        200,
-        v2_run("r1", state="failed", note="why"),
-    )
+def test_set_state_and_note(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    seed(servers["af3"], "r1", state="running", start=2)
     assert run(fleet_file, "-s", "af3", "runs", "set-state", "etl", "r1", "failed").exit_code == 0
+    assert servers["af3"].state("r1") == "failed"
     result = run(fleet_file, "-s", "af3", "-o", "json", "runs", "note", "etl", "r1", "why")
     assert json.loads(result.stdout)[0]["note"] == "why"
-    patch = servers["af3"].sent("PATCH")[-1]
-    assert patch.url.params.get_list("update_mask") == ["note"]
+    assert json.loads(result.stdout)[0]["state"] == "failed"
+    patch = sent(servers["af3"], "PATCH")[-1]
+    assert patch.values("update_mask") == ["note"]
     assert run(fleet_file, "-s", "af3", "runs", "set-state", "etl", "r1", "running").exit_code == 2
 
 
-def test_clear_is_a_dry_run_unless_yes(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    tis = {
-        "task_instances": [{"dag_id": "etl", "dag_run_id": "r1", "task_id": "t", "state": "failed"}]
-    }
-    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns/r1/clear")] = lambda request: (
-        __import__("httpx").Response(
-            200, json=tis if json.loads(request.read())["dry_run"] else v2_run("r1")
-        )
-    )
+def test_clear_is_a_dry_run_unless_yes(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    seed(servers["af3"], "r1", state="failed", start=2)
     dry = run(fleet_file, "-s", "af3", "runs", "clear", "etl", "r1")
-    assert dry.exit_code == 0 and "would be cleared" in dry.output and "t" in dry.stdout
-    assert json.loads(servers["af3"].sent("POST")[-1].read())["dry_run"] is True
+    assert dry.exit_code == 0 and "would be cleared" in dry.output and "task" in dry.stdout
+    assert json.loads(sent(servers["af3"], "POST")[-1].body)["dry_run"] is True
+    assert servers["af3"].state("r1") == "failed"  # nothing changed
     real = run(fleet_file, "-s", "af3", "-o", "json", "runs", "clear", "etl", "r1", "--yes")
     assert real.exit_code == 0 and json.loads(real.stdout)[0]["run_id"] == "r1"
-    assert json.loads(servers["af3"].sent("POST")[-1].read())["dry_run"] is False
+    assert json.loads(sent(servers["af3"], "POST")[-1].body)["dry_run"] is False
+    assert servers["af3"].state("r1") == "queued"  # cleared: queued again
 
 
-def test_delete_asks_first(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    servers["af2"].routes[("DELETE", "/api/v1/dags/etl/dagRuns/r1")] = (204, None)
+def test_delete_asks_first(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    seed(servers["af2"], "r1")
     declined = run(fleet_file, "-s", "af2", "runs", "delete", "etl", "r1", input="n\n")
     assert declined.exit_code == 1 and "Delete etl/r1 on af2?" in declined.output
-    assert servers["af2"].sent("DELETE") == []
+    assert sent(servers["af2"], "DELETE") == []
     done = run(fleet_file, "-s", "af2", "-o", "json", "runs", "delete", "etl", "r1", "--yes")
     assert done.exit_code == 0
     assert json.loads(done.stdout) == [
         {"server": "af2", "dag_id": "etl", "run_id": "r1", "deleted": True}
     ]
+    assert servers["af2"].store.run("etl", "r1") is None
 
 
 def test_old_server_refusal_is_reported_per_server(tmp_path: Path) -> None:
-    old = airflow2([], version="2.3.4")
-    with serve(old) as url:
+    old = fake("2.3.4", [("r1", "running", 2)], password="b")
+    with old.serve() as server:
         path = tmp_path / "fleet.toml"
-        path.write_text(f'[servers.old]\nurl = "{url}"\nusername = "a"\npassword = "b"\n')
+        path.write_text(
+            f'[servers.old]\nurl = "{server.url}"\nusername = "admin"\npassword = "b"\n'
+        )
         result = run(path, "runs", "note", "etl", "r1", "text")
     assert result.exit_code == 1
     assert "UnsupportedOperation" in result.stderr and "2.5.0" in result.stderr
-    assert old.sent("PATCH") == []
+    assert sent(old, "PATCH") == []
 
 
-def test_events_and_wait(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    event = {
-        "asset_id": 1, "uri": "s3://bucket/x", "name": "x", "group": "asset", "extra": {},
-        "source_dag_id": "producer", "source_task_id": "p", "source_run_id": "pr1",
-        "source_map_index": -1, "created_dagruns": [], "timestamp": "2024-01-01T00:00:00Z",
-    }  # fmt: skip
-    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1/upstreamAssetEvents")] = (
-        200,
-        {"asset_events": [event], "total_entries": 1},
-    )
-    result = run(fleet_file, "-s", "af3", "-o", "json", "runs", "events", "etl", "r1")
+def test_events_and_wait(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    af3 = servers["af3"]
+    af3.add_run("bridge_producer", "p1")
+    af3.advance("p1", to="success")  # its asset event triggers a bridge_consumer run
+    (consumer,) = [r.run_id for r in af3.store.all_runs() if r.dag_id == "bridge_consumer"]
+    af3.advance(consumer, to="running")  # 3.3.2 answers 500 for events of an unstarted run
+    result = run(fleet_file, "-s", "af3", "-o", "json", "runs", "events", "bridge_consumer",
+                 consumer)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)[0]["uri"] == "s3://bucket/x"
-    states = iter(["running", "success"])
-    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = lambda _: __import__(
-        "httpx"
-    ).Response(200, json=v2_run("r1", state=next(states)))
+    (event,) = json.loads(result.stdout)
+    assert (event["uri"], event["source_run_id"]) == ("bridge://datasets/one", "p1")
+    seed(af3, "r1")
+    af3.auto = 1  # the scheduler moves the run one state per request
     waited = run(fleet_file, "-s", "af3", "-o", "json", "runs", "wait", "etl", "r1",
                  "--interval", "0.1")  # fmt: skip
     assert waited.exit_code == 0, waited.output
     assert json.loads(waited.stdout)[0]["state"] == "success"
 
 
-def test_wait_times_out_per_server(fleet_file: Path, servers: dict[str, MockServer]) -> None:
-    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (
-        200,
-        v2_run("r1", state="running"),
-    )
+def test_wait_times_out_per_server(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+    seed(servers["af3"], "r1", state="running", start=2)
     result = run(fleet_file, "-s", "af3", "runs", "wait", "etl", "r1", "--timeout", "0.2",
                  "--interval", "0.1")  # fmt: skip
     assert result.exit_code == 1
@@ -298,8 +310,9 @@ def test_probe_lists_every_server_with_errors_inline(fleet_file: Path) -> None:
     assert table.exit_code == 0 and "healthy" in table.stdout and "3.3.2" in table.stdout
 
 
-def test_server_option_talks_to_one_server(servers: dict[str, MockServer]) -> None:
-    with serve(servers["af2"]) as url:
+def test_server_option_talks_to_one_server(servers: dict[str, FakeAirflow]) -> None:
+    with servers["af2"].serve() as server:
+        url = server.url
         result = CliRunner().invoke(
             cli,
             ["--server", url, "-o", "json", "runs", "list"],

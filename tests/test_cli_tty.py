@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from test_fleet_support import V1_RUNS, V2_RUNS, airflow2, airflow3, failing, serve
+from fleet_fakes import PASSWORD, V1_RUNS, V2_RUNS, broken, fake
 
 
 def run_in_terminal(args: list[str], timeout: float = 30) -> tuple[int, str]:
@@ -41,20 +41,23 @@ def run_in_terminal(args: list[str], timeout: float = 30) -> tuple[int, str]:
 
 
 def test_progress_bar_and_colours_on_a_terminal(tmp_path: Path) -> None:
-    slow = 0.6  # long enough for the bar to be drawn a few times
+    servers = {"af3": fake("3.3.2", V2_RUNS), "af2": fake("2.10.5", V1_RUNS), "bad": broken()}
+    for server in servers.values():
+        server.inject("*", delay=0.6, times=None)  # the bar is drawn a few times meanwhile
     with (
-        serve(airflow3(V2_RUNS), delay=slow) as af3,
-        serve(airflow2(V1_RUNS), delay=slow) as af2,
-        serve(failing(500), delay=slow) as broken,
+        servers["af3"].serve() as af3,
+        servers["af2"].serve() as af2,
+        servers["bad"].serve() as bad,
     ):
         fleet = tmp_path / "fleet.toml"
         fleet.write_text(
             "".join(
-                f'[servers.{name}]\nurl = "{url}"\napi = "{api}"\ntoken = "t"\n'
+                f'[servers.{name}]\nurl = "{url}"\napi = "{api}"\n'
+                f'username = "admin"\npassword = "{PASSWORD}"\n'
                 for name, url, api in (
-                    ("af3", af3, "v2"),
-                    ("af2", af2, "v1"),
-                    ("bad", broken, "v2"),
+                    ("af3", af3.url, "v2"),
+                    ("af2", af2.url, "v1"),
+                    ("bad", bad.url, "v2"),
                 )
             )
         )

@@ -1,30 +1,37 @@
-"""Fleet fan-out over in-process servers of both generations, healthy and not."""
+"""Fleet fan-out over fake Airflow servers of both generations, healthy and not."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import time
-from datetime import datetime, timezone
 from typing import Any
 
-import httpx
+import anyio
 import pytest
-from mockserver import v1_run, v2_run
-from test_fleet_support import V1_RUNS, V2_RUNS, airflow2, airflow3, delayed, failing
+from fleet_fakes import CREDS, V1_RUNS, V2_RUNS, broken, day, fake, seed, sent
 
-from airflow_bridge import AsyncClient, Client, DagRunState
-from airflow_bridge.errors import NotFound, ServerError, UnsupportedOperation
+from airflow_bridge import AsyncClient, AsyncDagRuns, Client, DagRuns, DagRunState
+from airflow_bridge.errors import (
+    NotFound,
+    ServerError,
+    TransportError,
+    UnsupportedOperation,
+)
 from airflow_bridge.fleet import (
     AsyncFleet,
+    AsyncFleetDagRuns,
     Fleet,
     FleetConfigError,
+    FleetDagRuns,
     FleetError,
     Server,
     ServerOutcome,
     ServerTimeout,
 )
-
-CREDS = {"username": "admin", "password": "s3cret-pw"}
+from airflow_bridge.fleet._members import _InThreads
+from airflow_bridge.testing import FakeAirflow
 
 
 @pytest.fixture
@@ -32,21 +39,22 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def mixed_fleet(**kw: Any) -> tuple[AsyncFleet, dict[str, Any]]:
+def mixed_fleet(**kw: Any) -> tuple[AsyncFleet, dict[str, FakeAirflow]]:
     """Two healthy servers (Airflow 3 and 2), one hanging, one answering 500, one old 2.3.4."""
     servers = {
-        "af3": airflow3(V2_RUNS),
-        "af2": airflow2(V1_RUNS),
-        "hanging": airflow3(V2_RUNS),
-        "broken": failing(500),
-        "old": airflow2([v1_run("old-1", start_date="2024-01-04T00:00:00+00:00")], "2.3.4"),
+        "af3": fake("3.3.2", V2_RUNS),
+        "af2": fake("2.10.5", V1_RUNS),
+        "hanging": fake("3.3.2", V2_RUNS),
+        "broken": broken("3.3.2"),
+        "old": fake("2.3.4", [("old-1", "running", 4)]),
     }
+    servers["hanging"].inject("*", delay=30, times=None)
     members = {
         name: Server(
             f"http://{name}:8080",
             **CREDS,
             timeout=0.5 if name == "hanging" else None,
-            transport=delayed(server, 30 if name == "hanging" else 0),
+            transport=server.async_transport(),
             tags=("eu",) if name in ("af3", "old") else ("us",),
         )
         for name, server in servers.items()
@@ -70,6 +78,7 @@ async def test_healthy_results_are_merged_ordered_and_failures_typed() -> None:
         ("af3", "v2-old"),
         ("af3", "v2-queued"),  # no start date: last
     ]
+    assert result.items[0].start_date == day(6)
     assert {r.api for r in result} == {"v1", "v2"}
     assert not result.ok
     assert isinstance(result.errors["hanging"], ServerTimeout)
@@ -80,8 +89,7 @@ async def test_healthy_results_are_merged_ordered_and_failures_typed() -> None:
     assert result.outcomes["af3"].count == 3 and result.outcomes["af3"].ok
     assert result.outcomes["hanging"].elapsed < 2
     # each server sorted its own page the same way (so a limit per server is exact)
-    sent = servers["af3"].sent("GET")[-1].url.params
-    assert sent.get_list("order_by") == ["-start_date"]
+    assert sent(servers["af3"], "GET")[-1].values("order_by") == ["-start_date"]
 
 
 @pytest.mark.anyio
@@ -91,7 +99,7 @@ async def test_limit_applies_after_merging_and_is_sent_to_every_server() -> None
         result = await fleet.select("af2", "af3").dag_runs.list(limit=3, order_by="-start_date")
     assert [r.run_id for r in result] == ["v1-newest", "v2-new", "v1-mid"]
     assert result.per_server["af3"][0].run_id == "v2-new" and len(result.per_server["af3"]) == 3
-    assert servers["af2"].sent("GET")[-1].url.params["limit"] == "3"
+    assert sent(servers["af2"], "GET")[-1].last("limit") == "3"
     assert result.ok
 
 
@@ -112,9 +120,20 @@ async def test_without_order_runs_come_server_by_server_in_fleet_order() -> None
     assert [r.server for r in result] == ["af3"] * 3 + ["af2"] * 2
 
 
+@pytest.mark.anyio
+async def test_filters_are_the_facades_and_reach_every_server() -> None:
+    fleet, servers = mixed_fleet()
+    async with fleet:
+        result = await fleet.select("af2", "af3").dag_runs.list(
+            states=[DagRunState.FAILED], start_date_gte=day(2)
+        )
+    assert sorted(r.run_id for r in result) == ["v1-mid", "v2-new"]
+    assert sent(servers["af3"], "GET")[-1].values("state") == ["failed"]
+
+
 def test_ordering_by_a_per_server_value_is_refused_before_anything_is_sent() -> None:
-    server = airflow3(V2_RUNS)
-    fleet = Fleet({"a": Client("http://a:8080", transport=server.transport())})
+    server = fake("3.3.2", V2_RUNS)
+    fleet = Fleet({"a": Client("http://a:8080", **CREDS, transport=server.transport())})
     with fleet, pytest.raises(ValueError, match="across servers"):
         fleet.dag_runs.list(order_by="-id")
     assert server.requests == []
@@ -123,12 +142,8 @@ def test_ordering_by_a_per_server_value_is_refused_before_anything_is_sent() -> 
 @pytest.mark.anyio
 async def test_old_server_refuses_before_sending_and_the_others_still_answer() -> None:
     fleet, servers = mixed_fleet()
-    patched = v2_run("r1", note="checked")
-    servers["af3"].routes[("PATCH", "/api/v2/dags/etl/dagRuns/r1")] = (200, patched)
-    servers["af2"].routes[("PATCH", "/api/v1/dags/etl/dagRuns/r1/setNote")] = (
-        200,
-        v1_run("r1", note="checked"),
-    )
+    for name in ("af3", "af2", "old"):
+        seed(servers[name], "r1", state="running", start=2)
     async with fleet:
         eu_and_af2 = fleet.select("tag:eu", "af2")
         noted = await eu_and_af2.dag_runs.set_note("etl", "r1", "checked")
@@ -142,25 +157,25 @@ async def test_old_server_refuses_before_sending_and_the_others_still_answer() -
         "2.5.0",
     )
     assert isinstance(cleared.errors["old"], UnsupportedOperation)
-    assert servers["old"].sent("PATCH") == [] and servers["old"].sent("POST") == []
+    assert sent(servers["old"], "PATCH") == [] and sent(servers["old"], "POST") == []
 
 
 @pytest.mark.anyio
 async def test_count_get_and_trigger_carry_each_server_name() -> None:
     fleet, servers = mixed_fleet()
-    servers["af3"].routes[("GET", "/api/v2/dags/etl/dagRuns/r1")] = (200, v2_run("r1"))
-    servers["af3"].routes[("POST", "/api/v2/dags/etl/dagRuns")] = (200, v2_run("t3"))
-    servers["af2"].routes[("POST", "/api/v1/dags/etl/dagRuns")] = (200, v1_run("t2"))
     async with fleet:
         pair = fleet.select("af2", "af3")
         counts = await pair.dag_runs.count()
+        seed(servers["af3"], "r1")
         got = await pair.dag_runs.get("etl", "r1")
         triggered = await pair.dag_runs.trigger("etl", conf={"x": 1})
     assert sum(counts) == 5 and counts.per_server == {"af3": (3,), "af2": (2,)}
     assert [r.server for r in got] == ["af3"]
     assert isinstance(got.errors["af2"], NotFound)
-    assert [(r.server, r.run_id) for r in triggered] == [("af3", "t3"), ("af2", "t2")]
-    assert servers["af2"].sent("POST")[0].read() == b'{"conf":{"x":1}}'
+    assert [(r.server, r.conf) for r in triggered] == [("af3", {"x": 1}), ("af2", {"x": 1})]
+    assert json.loads(sent(servers["af2"], "POST")[0].body) == {"conf": {"x": 1}}
+    for run in triggered:  # the run is on the server it names, with that conf
+        assert servers[run.server].store.run("etl", run.run_id).conf == {"x": 1}
 
 
 @pytest.mark.anyio
@@ -192,22 +207,26 @@ async def test_iter_streams_pages_and_keeps_every_outcome() -> None:
 
 @pytest.mark.anyio
 async def test_iter_checks_filters_at_once() -> None:
-    fleet, _ = mixed_fleet()
+    fleet, servers = mixed_fleet()
     async with fleet:
         with pytest.raises(TypeError, match="unknown filter"):
-            fleet.dag_runs.iter(colour="red")
+            fleet.dag_runs.iter(colour="red")  # type: ignore[call-arg]
+    assert all(sent(server) == [] for server in servers.values())
 
 
 # -- concurrency ------------------------------------------------------------------------------
 
 
 def slow_members(count: int, delay: float) -> dict[str, Server]:
-    return {
-        f"s{i}": Server(
-            f"http://s{i}:8080", api="v2", token="t0ken", transport=delayed(airflow3([]), delay)
+    """`count` Airflow 3 servers whose listing answers after `delay` seconds."""
+    members = {}
+    for i in range(count):
+        server = fake("3.3.2")
+        server.inject("list", delay=delay, times=None)
+        members[f"s{i}"] = Server(
+            f"http://s{i}:8080", api="v2", **CREDS, transport=server.async_transport()
         )
-        for i in range(count)
-    }
+    return members
 
 
 @pytest.mark.anyio
@@ -238,10 +257,11 @@ async def test_per_server_concurrency_bound_is_respected() -> None:
 
 @pytest.mark.anyio
 async def test_version_detection_of_all_servers_is_concurrent_on_first_use() -> None:
-    members = {
-        f"s{i}": Server(f"http://s{i}:8080", **CREDS, transport=delayed(airflow2([]), 0.2))
-        for i in range(10)
-    }
+    members = {}
+    for i in range(10):
+        server = fake("2.10.5")
+        server.inject("*", delay=0.2, times=None)
+        members[f"s{i}"] = Server(f"http://s{i}:8080", **CREDS, transport=server.async_transport())
     async with AsyncFleet(members) as fleet:
         started = time.perf_counter()
         infos = await fleet.server_info()
@@ -254,7 +274,7 @@ async def test_version_detection_of_all_servers_is_concurrent_on_first_use() -> 
 def test_progress_callback_sees_every_server() -> None:
     seen: list[ServerOutcome] = []
     members = {
-        n: Server(f"http://{n}:1", api="v2", token="t", transport=delayed(airflow3([]), 0))
+        n: Server(f"http://{n}:1", api="v2", **CREDS, transport=fake().async_transport())
         for n in "abc"
     }
     with Fleet(members) as fleet:
@@ -266,7 +286,7 @@ def test_progress_callback_sees_every_server() -> None:
 
 
 def test_sync_fleet_of_sync_clients_from_plain_code() -> None:
-    af3, af2 = airflow3(V2_RUNS), airflow2(V1_RUNS)
+    af3, af2 = fake("3.3.2", V2_RUNS), fake("2.10.5", V1_RUNS)
     members = {
         "af3": Client("http://af3:8080", **CREDS, transport=af3.transport()),
         "af2": Client("http://af2:8080", **CREDS, transport=af2.transport()),
@@ -282,12 +302,12 @@ def test_sync_fleet_of_sync_clients_from_plain_code() -> None:
             "v1-newest",
         ]
         again = fleet.dag_runs.list(states=DagRunState.FAILED)  # the loop thread is reused
-        assert again.ok
+        assert again.ok and sorted(r.run_id for r in again) == ["v1-mid", "v2-new"]
 
 
 @pytest.mark.anyio
 async def test_sync_fleet_works_when_called_from_inside_a_running_loop() -> None:
-    server = airflow3(V2_RUNS)
+    server = fake("3.3.2", V2_RUNS)
     client = AsyncClient("http://a:8080", **CREDS, transport=server.async_transport())
     with Fleet({"a": client}) as fleet:
         assert len(fleet.dag_runs.list()) == 3  # no "asyncio.run() cannot be called" error
@@ -295,11 +315,20 @@ async def test_sync_fleet_works_when_called_from_inside_a_running_loop() -> None
 
 def test_closed_fleet_says_so() -> None:
     fleet = Fleet(
-        {"a": Server("http://a:1", api="v2", token="t", transport=delayed(airflow3([]), 0))}
+        {"a": Server("http://a:1", api="v2", **CREDS, transport=fake().async_transport())}
     )
     fleet.close()
     with pytest.raises(RuntimeError, match="closed"):
         fleet.dag_runs.count()
+
+
+@pytest.mark.anyio
+async def test_closed_async_fleet_says_so() -> None:
+    fleet = AsyncFleet({"a": Server("http://a:1", **CREDS, transport=fake().async_transport())})
+    await fleet.aclose()
+    await fleet.aclose()  # twice is fine
+    with pytest.raises(RuntimeError, match="closed"):
+        await fleet.dag_runs.count()
 
 
 def test_selection_errors_name_what_exists() -> None:
@@ -317,7 +346,7 @@ def test_selection_errors_name_what_exists() -> None:
 @pytest.mark.anyio
 async def test_probe_reports_version_api_health_auth_and_latency() -> None:
     fleet, servers = mixed_fleet()
-    servers["af2"].routes[("GET", "/api/v1/dags/~/dagRuns")] = (401, {"title": "Unauthorized"})
+    servers["af2"].inject("list", status=401, times=None)
     async with fleet:
         result = await fleet.select("af3", "af2", "broken").probe()
     by_name = {s.server: s for s in result}
@@ -327,8 +356,23 @@ async def test_probe_reports_version_api_health_auth_and_latency() -> None:
         True,
     )
     assert by_name["af3"].healthy is True and by_name["af3"].latency >= 0
+    assert by_name["af3"].health is not None and by_name["af3"].health["scheduler"] == "healthy"
     assert by_name["af2"].api == "v1" and by_name["af2"].auth_ok is False
+    assert by_name["af2"].health is not None and "metadatabase" in by_name["af2"].health
     assert isinstance(result.errors["broken"], ServerError)
+    # each generation's own health endpoint was asked
+    assert any(r.path == "/api/v2/monitor/health" for r in servers["af3"].requests)
+    assert any(r.path == "/api/v1/health" for r in servers["af2"].requests)
+
+
+@pytest.mark.anyio
+async def test_probe_of_a_wrong_password_says_auth_failed() -> None:
+    server = fake("3.3.2", password="other")
+    async with AsyncFleet(
+        {"a": Server("http://a:1", **CREDS, transport=server.async_transport())}
+    ) as fleet:
+        result = await fleet.probe()
+    assert result.ok and result.items[0].auth_ok is False
 
 
 # -- secrets -------------------------------------------------------------------------------------
@@ -342,12 +386,14 @@ def test_server_repr_hides_secrets() -> None:
 
 @pytest.mark.anyio
 async def test_errors_never_carry_credentials() -> None:
+    server = broken("3.3.2")
     fleet = AsyncFleet(
-        {"a": Server("http://user:pw-in-url@a:8080", transport=delayed(failing(500), 0))}
+        {"a": Server("http://admin:s3cret-pw@a:8080", transport=server.async_transport())}
     )
     async with fleet:
         result = await fleet.dag_runs.list()
-    assert "pw-in-url" not in str(result.errors["a"])
+    assert isinstance(result.errors["a"], ServerError)  # logged in with the URL's credentials
+    assert "s3cret-pw" not in str(result.errors["a"])
     assert fleet.urls == {"a": "http://a:8080"}
 
 
@@ -359,38 +405,37 @@ def test_members_must_be_clients_or_servers() -> None:
 
 
 def test_transport_error_is_a_per_server_outcome() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
-
+    down, up = fake(), fake("3.3.2", V2_RUNS)
+    down.inject("*", drop="refuse", times=None)
     members = {
-        "down": Server("http://down:1", api="v2", token="t", transport=httpx.MockTransport(refuse)),
-        "up": Server("http://up:1", api="v2", token="t", transport=delayed(airflow3(V2_RUNS), 0)),
+        "down": Server("http://down:1", api="v2", **CREDS, transport=down.async_transport()),
+        "up": Server("http://up:1", api="v2", **CREDS, transport=up.async_transport()),
     }
     with Fleet(members) as fleet:
         result = fleet.dag_runs.list()
     assert len(result) == 3 and "refused" in str(result.errors["down"])
+    assert isinstance(result.errors["down"], TransportError)
 
 
 def test_wait_gets_the_wait_timeout_added_to_the_deadline() -> None:
-    finished = v2_run("r1", state="success", end_date="2024-01-02T00:00:00Z")
-    server = airflow3([], **{"GET /api/v2/dags/etl/dagRuns/r1": (200, finished)})
-    member = Server("http://a:1", api="v2", token="t", transport=delayed(server, 0.2), timeout=0.1)
-    with Fleet({"a": member}) as fleet:
+    server = fake("3.3.2", [("r1", "success", 2)])
+    server.inject("*", delay=0.2, times=None)
+    # a client of its own: a Server's timeout would also be its HTTP timeout (ReadTimeout)
+    client = AsyncClient("http://a:1", **CREDS, transport=server.async_transport(), timeout=10)
+    with Fleet({"a": client}, timeout=0.1) as fleet:
+        listed = fleet.dag_runs.list()
         result = fleet.dag_runs.wait("etl", "r1", timeout=5, interval=0.1)
+    assert isinstance(listed.errors["a"], ServerTimeout)  # the deadline alone is too short
     assert result.ok and result.items[0].state is DagRunState.SUCCESS
-    assert result.items[0].end_date == datetime(2024, 1, 2, tzinfo=timezone.utc)
+    assert result.items[0].end_date == day(2)
 
 
 def test_a_hanging_sync_client_member_times_out_without_holding_the_fleet() -> None:
-    def hang(request: httpx.Request) -> httpx.Response:
-        time.sleep(1.5)
-        return httpx.Response(200, json={"dag_runs": [], "total_entries": 0})
-
+    stuck, fine = fake(), fake("3.3.2", V2_RUNS)
+    stuck.inject("list", delay=1.5)
     members = {
-        "stuck": Client("http://stuck:1", api="v2", token="t", transport=httpx.MockTransport(hang)),
-        "fine": Client(
-            "http://fine:1", api="v2", token="t", transport=airflow3(V2_RUNS).transport()
-        ),
+        "stuck": Client("http://stuck:1", api="v2", **CREDS, transport=stuck.transport()),
+        "fine": Client("http://fine:1", api="v2", **CREDS, transport=fine.transport()),
     }
     with Fleet(members, timeout=0.3) as fleet:
         started = time.perf_counter()
@@ -398,3 +443,47 @@ def test_a_hanging_sync_client_member_times_out_without_holding_the_fleet() -> N
         elapsed = time.perf_counter() - started
     assert elapsed < 1.0
     assert isinstance(result.errors["stuck"], ServerTimeout) and len(result) == 3
+
+
+# -- one interface: the fleet's operations are the facade's ------------------------------------
+
+
+def operations(cls: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(cls).items()
+        if callable(member) and not name.startswith("_")
+    }
+
+
+def parameters(signature: inspect.Signature) -> list[tuple[str, Any, Any, str]]:
+    """Name, kind, default and annotation (module prefixes dropped) of each parameter."""
+    return [
+        (p.name, p.kind, p.default, str(p.annotation).replace("plans.", ""))
+        for p in signature.parameters.values()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fleet_runs", "client_runs"),
+    [(FleetDagRuns, DagRuns), (AsyncFleetDagRuns, AsyncDagRuns)],
+)
+def test_fleet_operations_are_the_facades_operations(fleet_runs: type, client_runs: type) -> None:
+    """Same operations, same parameters (names, kinds, defaults, types): only the return
+    type differs (a FleetResult), so the fleet cannot drift from `dag_runs`."""
+    fleet_ops, client_ops = operations(fleet_runs), operations(client_runs)
+    assert sorted(fleet_ops) == sorted(client_ops)
+    for name, signature in fleet_ops.items():
+        assert parameters(signature) == parameters(client_ops[name]), name
+        returned = str(signature.return_annotation)
+        assert returned.startswith(("FleetResult[", "RunStream", "AsyncRunStream")), name
+
+
+def test_a_sync_client_member_refuses_unknown_operations_and_iter() -> None:
+    """The threaded interface is `DagRuns` itself: a name it lacks is an AttributeError."""
+    client = Client("http://a:1", **CREDS, transport=fake().transport())
+    runs = _InThreads(client.dag_runs, anyio.CapacityLimiter(1))
+    with pytest.raises(AttributeError):
+        runs.frobnicate  # noqa: B018
+    with pytest.raises(AttributeError, match="paged"):
+        runs.iter  # noqa: B018
