@@ -43,7 +43,7 @@ from airflow_bridge.models import (
 from ._dates import format_datetime
 from ._http import ApiRequest, Reply, check, error_message, json_or_text
 from ._notes import read_note
-from ._wire_model import WireModel
+from ._wire_model import WireModel, gc_paused
 
 T = TypeVar("T")
 
@@ -404,19 +404,20 @@ class Adapter(ABC):
         )
 
     def parse_page(self, reply: Reply) -> Page:
-        body = self.check(reply).json()
+        with gc_paused():  # thousands of objects, no cycles: see _wire_model.gc_paused
+            body = self.check(reply).json()
 
-        def page() -> Page:
-            runs = tuple(self._run(raw) for raw in body["dag_runs"])
-            total = body.get("total_entries")  # null on cursor pages of some 3.x releases
-            return Page(
-                runs=runs,
-                total_entries=None if total is None else int(total),
-                next_cursor=body.get("next_cursor"),
-                has_cursors="next_cursor" in body,
-            )
+            def page() -> Page:
+                runs = tuple(self._run(raw) for raw in body["dag_runs"])
+                total = body.get("total_entries")  # null on cursor pages of some 3.x releases
+                return Page(
+                    runs=runs,
+                    total_entries=None if total is None else int(total),
+                    next_cursor=body.get("next_cursor"),
+                    has_cursors="next_cursor" in body,
+                )
 
-        return self._structure(reply, page)
+            return self._structure(reply, page)
 
     def parse_clear(self, reply: Reply, *, dry_run: bool) -> ClearResult:
         if not dry_run:

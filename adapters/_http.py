@@ -19,6 +19,8 @@ import attrs
 
 from airflow_bridge.errors import ApiError, InvalidResponse, Redirected, error_class
 
+from ._json import loads
+
 Params = tuple[tuple[str, str], ...]
 
 
@@ -49,7 +51,7 @@ class Reply:
     def json(self) -> Any:
         """The decoded JSON body; InvalidResponse when a success body is not JSON."""
         try:
-            return json.loads(self.content)
+            return loads(self.content)  # orjson when installed, else json.loads
         except ValueError as exc:
             raise InvalidResponse(
                 f"expected JSON, got {_preview(self.content)!r}",
