@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import certifi
 import pytest
 
 from airflow_bridge.fleet import AsyncFleet, Fleet, FleetConfigError, Server, load_fleet_file
@@ -121,3 +123,16 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_server_spec_tags_accept_one_string() -> None:
     assert Server("http://a", tags="eu").tags == ("eu",)
+
+
+@pytest.mark.anyio
+async def test_a_ca_bundle_path_becomes_an_ssl_context_without_httpx_deprecation() -> None:
+    """httpx 0.28 deprecates `verify="path"` (a warning, an error under this suite's
+    filterwarnings); a fleet file's CA bundle path is loaded into an SSLContext instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client, http = Server("https://a.example", verify=certifi.where()).connect(5.0)
+    async with client, http:
+        pass
+    with pytest.raises(FileNotFoundError):
+        Server("https://a.example", verify="/nonexistent/ca.pem").connect(5.0)

@@ -79,6 +79,9 @@ class AsyncFleet:
         ```
     """
 
+    #: The DagRun operations, on every selected server at once.
+    dag_runs: AsyncFleetDagRuns
+
     def __init__(
         self,
         members: Mapping[str, MemberSpec],
@@ -101,7 +104,6 @@ class AsyncFleet:
         self._core = core
         self._portal = portal
         self._owner = owner
-        #: The DagRun operations, on every selected server at once.
         self.dag_runs = AsyncFleetDagRuns(core, portal)
 
     def _view(self, core: FleetCore) -> Self:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import ssl
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -40,8 +41,23 @@ def _tags(value: Iterable[str]) -> tuple[str, ...]:
 class Server:
     """How to reach one Airflow server: what a fleet file's `[servers.NAME]` table holds.
 
-    `timeout` is both the HTTP timeout and this server's deadline for one fleet call (None:
-    the fleet's default). `transport` is for tests and in-process fakes.
+    A spec, not a client: it can be shown (`repr` hides the password, the token and any
+    credentials in the URL) and checked before anything connects. The fleet builds the
+    client, and owns and closes it.
+
+    Args:
+        url: The server's base URL, e.g. `https://airflow.example.com`.
+        api: `"auto"` (default) detects the API generation on first use; `"v1"` (Airflow 2)
+            or `"v2"` (Airflow 3) skips the probe.
+        username: For Airflow 2's basic auth or Airflow 3's token login, with `password`.
+        password: The user's password.
+        token: A ready-made bearer token, instead of a username and password.
+        timeout: Seconds; both the HTTP timeout and this server's deadline for one fleet
+            call. None (default): the fleet's timeout.
+        verify: TLS verification: True (default), False, the path of a CA bundle, or an
+            `ssl.SSLContext`.
+        tags: Tags for `fleet.select("tag:NAME")`; a single string is one tag.
+        transport: An httpx transport to send through (tests, in-process fakes).
     """
 
     url: str
@@ -50,7 +66,7 @@ class Server:
     password: str | None = attrs.field(default=None, kw_only=True, repr=False)
     token: str | None = attrs.field(default=None, kw_only=True, repr=False)
     timeout: float | None = attrs.field(default=None, kw_only=True)
-    verify: bool | str = attrs.field(default=True, kw_only=True)
+    verify: bool | str | ssl.SSLContext = attrs.field(default=True, kw_only=True)
     tags: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_tags)
     transport: httpx.AsyncBaseTransport | None = attrs.field(
         default=None, kw_only=True, repr=False, eq=False
@@ -68,10 +84,20 @@ class Server:
         return f"Server({', '.join(shown)})"
 
     def connect(self, default_timeout: float | None) -> tuple[AsyncClient, httpx.AsyncClient]:
-        """An AsyncClient for this server and the httpx client it sends through (the fleet
-        owns and closes it, and uses it for the unauthenticated health check)."""
+        """A client for this server (what a fleet does with a `Server` member).
+
+        Args:
+            default_timeout: Seconds, used when this server has no `timeout` of its own.
+
+        Returns:
+            An `AsyncClient` and the httpx client it sends through; the caller closes both
+            (the fleet also uses the latter for the unauthenticated health check).
+        """
         timeout = self.timeout if self.timeout is not None else default_timeout
-        http = httpx.AsyncClient(timeout=timeout, verify=self.verify, transport=self.transport)
+        verify = self.verify
+        if isinstance(verify, str):  # httpx 0.28 deprecates a path here: a context instead
+            verify = ssl.create_default_context(cafile=verify)
+        http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self.transport)
         client = AsyncClient(
             self.url,
             username=self.username,
@@ -84,7 +110,14 @@ class Server:
 
 
 def redact_url(url: str) -> str:
-    """The URL without any `user:password@` part, for display."""
+    """The URL without any `user:password@` part, for display.
+
+    Args:
+        url: A URL, with or without credentials.
+
+    Returns:
+        The same URL without them.
+    """
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -94,7 +127,13 @@ def redact_url(url: str) -> str:
 
 @attrs.frozen
 class FleetFile:
-    """A parsed fleet file: its servers in file order and its `[fleet]` defaults."""
+    """A parsed fleet file.
+
+    Attributes:
+        servers: Server name -> its `Server` spec, in file order.
+        settings: The `[fleet]` table's defaults (`timeout`, `max_concurrency`,
+            `per_server_concurrency`), as `AsyncFleet(...)` takes them.
+    """
 
     servers: Mapping[str, Server]
     settings: Mapping[str, Any]
@@ -103,7 +142,21 @@ class FleetFile:
 def load_fleet_file(
     path: str | os.PathLike[str], env: Mapping[str, str] | None = None
 ) -> FleetFile:
-    """Read and check a fleet file; FleetConfigError names the file, server and key at fault.
+    """Read and check a fleet file.
+
+    Args:
+        path: The TOML file.
+        env: Where the `*_env` keys' variables are read; None (default): `os.environ`.
+
+    Returns:
+        The servers and the `[fleet]` settings.
+
+    Raises:
+        FleetConfigError: The file cannot be read, is not TOML, or has a wrong or missing
+            key, or names an environment variable that is not set; the message names the
+            file, the server and the key at fault (never a secret).
+
+    The format:
 
     ```toml
     [fleet]                      # optional defaults

@@ -18,7 +18,12 @@ T = TypeVar("T")
 
 
 class ServerTimeout(AirflowBridgeError, TimeoutError):
-    """A server did not finish its part of a fleet call within its deadline."""
+    """A server did not finish its part of a fleet call within its deadline.
+
+    Args:
+        server: The member's name.
+        seconds: The deadline it missed.
+    """
 
     def __init__(self, server: str, seconds: float) -> None:
         super().__init__(f"{server} did not answer within {seconds:g} s")
@@ -28,10 +33,14 @@ class ServerTimeout(AirflowBridgeError, TimeoutError):
 
 @attrs.frozen(kw_only=True)
 class ServerOutcome:
-    """How one server's part of a fleet call went: `error` is None when it succeeded.
+    """How one server's part of a fleet call went.
 
-    `elapsed` is the server's own wall time in seconds (not counting the wait for a
-    concurrency slot); `count` is how many items it contributed.
+    Attributes:
+        server: The member's name.
+        elapsed: The server's own wall time in seconds (not counting the wait for a
+            concurrency slot).
+        count: How many items it contributed.
+        error: Its typed error (a timeout is `ServerTimeout`); None when it succeeded.
     """
 
     server: str
@@ -41,15 +50,20 @@ class ServerOutcome:
 
     @property
     def ok(self) -> bool:
+        """Whether this server succeeded."""
         return self.error is None
 
 
 @attrs.frozen(kw_only=True)
 class FleetResult(Generic[T]):
     """The items of every server that answered, merged (and ordered when asked), and how each
-    server fared. Iterating a result iterates its items.
+    server fared. Iterating a result iterates its items; `len()` counts them.
 
-    `per_server` holds what each successful server returned, in that server's own order.
+    Attributes:
+        items: Every successful server's items, merged.
+        per_server: Server name -> what it returned, in that server's own order (successful
+            servers only).
+        outcomes: Server name -> its `ServerOutcome`, for every server asked, in fleet order.
     """
 
     items: tuple[T, ...]
@@ -77,14 +91,26 @@ class FleetResult(Generic[T]):
         }
 
     def raise_for_errors(self) -> FleetResult[T]:
-        """This result when every server succeeded; FleetError naming the failures if not."""
+        """All or nothing: this result, if every server succeeded.
+
+        Returns:
+            This result.
+
+        Raises:
+            FleetError: Some servers failed; it names each one with its error.
+        """
         if not self.ok:
             raise FleetError(self.errors, total=len(self.outcomes))
         return self
 
 
 class FleetError(AirflowBridgeError):
-    """Some servers of a fleet call failed; `errors` maps each one's name to its error."""
+    """Some servers of a fleet call failed (raised by `FleetResult.raise_for_errors`).
+
+    Args:
+        errors: Server name -> its error, for each server that failed (kept as `errors`).
+        total: How many servers were asked.
+    """
 
     def __init__(self, errors: Mapping[str, AirflowBridgeError], *, total: int) -> None:
         listed = "; ".join(f"{name}: {error}" for name, error in errors.items())

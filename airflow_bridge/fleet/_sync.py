@@ -81,6 +81,9 @@ class Fleet:
         ```
     """
 
+    #: The DagRun operations, on every selected server at once.
+    dag_runs: FleetDagRuns
+
     def __init__(
         self,
         members: Mapping[str, MemberSpec],
@@ -103,7 +106,6 @@ class Fleet:
         self._core = core
         self._portal = portal
         self._owner = owner
-        #: The DagRun operations, on every selected server at once.
         self.dag_runs = FleetDagRuns(core, portal)
 
     def _view(self, core: FleetCore) -> Self:
