@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--differential-examples",
         type=int,
         default=None,
-        help="generated sequences the differential tier runs (default 12, about 3 minutes)",
+        help="generated sequences the differential tier runs (default 20, about 2-3 minutes)",
     )
     parser.addoption(
         "--differential-seed",

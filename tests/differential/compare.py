@@ -125,6 +125,7 @@ class Step:
     pre: str | None = None  # the run's raw state just before a state-dependent op
     oracle: list[str] = field(default_factory=list)
     unsupported: str | None = None  # the capability Airflow 2 lacks, when that was raised
+    unanswered: bool = False  # a TransportError (or subclass): the server did not answer
 
     def outcome(self) -> Any:
         return {"raised": self.raised} if self.raised else {"value": self.value}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_bridge import Client, DagRunState, RunType
+from airflow_bridge import Client, DagRunState, RunFilters, RunType
 from airflow_bridge.errors import (
     AirflowBridgeError,
     BadRequest,
@@ -137,6 +137,7 @@ class Execution:
                 )
             if o.kind in ("list", "count") and oracle_applies(o) and is_refusal(exc):
                 step.oracle.append(f"refused a call whose every value is valid: {exc}")
+            step.unanswered = isinstance(exc, TransportError)
             if isinstance(exc, UnsupportedOperation):
                 step.unsupported = unsupported_name(exc.operation)
         self.transcript.steps.append(step)
@@ -148,6 +149,7 @@ class Execution:
         if self.fake is not None and live is not None and live.pre in ORDER:
             self.follow_state(handle, live.pre)
         step.pre = self.raw_state(handle)
+        step.unanswered = step.pre.startswith("get raised Transport")
 
     def raw_state(self, handle: str) -> str:
         try:
@@ -264,7 +266,7 @@ class Execution:
                 return {"n": len(got) if certain is None else "(not compared)"}
         return {"runs": runs}
 
-    def window(self) -> dict[str, datetime]:
+    def window(self) -> RunFilters:
         return {
             "logical_date_gte": self.ctx.at(0),
             "logical_date_lte": self.ctx.at(WINDOW_MINUTES - 1),
@@ -280,6 +282,7 @@ class Execution:
                 step.value = self.memory.run(self.runs.get(self.dags[handle], self.ids[handle]))
             except Exception as exc:
                 step.raised = type(exc).__name__
+                step.unanswered = isinstance(exc, TransportError)
             self.transcript.steps.append(step)
         step = Step(index, "read back the window (list, count)")
         try:
@@ -291,6 +294,7 @@ class Execution:
         except Exception as exc:
             step.raised = type(exc).__name__
             step.message = str(exc)[:300]
+            step.unanswered = isinstance(exc, TransportError)
         self.transcript.steps.append(step)
 
     def cleanup(self) -> None:
