@@ -137,7 +137,7 @@ class Execution:
                 )
             if o.kind in ("list", "count") and oracle_applies(o) and is_refusal(exc):
                 step.oracle.append(f"refused a call whose every value is valid: {exc}")
-            step.unanswered = isinstance(exc, TransportError)
+            step.unanswered = step.unanswered or isinstance(exc, TransportError)
             if isinstance(exc, UnsupportedOperation):
                 step.unsupported = unsupported_name(exc.operation)
         self.transcript.steps.append(step)
