@@ -2,10 +2,11 @@
 # Edit the source and run `scripts/unasync.py` (scripts/test fails while they differ).
 """`Fleet`: many Airflow servers, of either generation, queried as one.
 
-This is the one source of both fleets: `_sync.py` (`Fleet`, `FleetDagRuns`, `RunStream`) is
-generated from it by scripts/unasync.py, with `Portal` (a loop thread) where this module has
-`Portal`. The work itself is in `_core` (coroutines over the members); each method here
-states one operation and documents it for both fleets.
+fleet/_async.py is the one source of both fleets: fleet/_sync.py is generated from it by
+scripts/unasync.py, and differs only in where the coroutines run (the caller's event loop
+here, the sync fleet's loop thread there: see `_portal`). The work itself is in `_core`
+(coroutines over the members); each method here states one operation and documents it for
+both fleets.
 
 Every call fans out to the selected servers at once; each server's version detection happens
 inside its own task, so a new fleet detects all its servers concurrently on first use.
