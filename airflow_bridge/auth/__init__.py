@@ -9,11 +9,14 @@ extra to install when it is missing. See docs/authentication.md for a guide per 
 from airflow_bridge.auth._extras import MissingExtra
 from airflow_bridge.auth._refresh import Credential, CredentialsUnavailable, RefreshingAuth
 from airflow_bridge.auth.kerberos import KerberosAuth
+from airflow_bridge.auth.oauth2 import KeycloakAuth, OAuth2Auth
 
 __all__ = [
     "Credential",
     "CredentialsUnavailable",
     "KerberosAuth",
+    "KeycloakAuth",
     "MissingExtra",
+    "OAuth2Auth",
     "RefreshingAuth",
 ]

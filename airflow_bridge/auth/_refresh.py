@@ -53,9 +53,11 @@ class Credential:
 
 
 class RefreshingAuth(httpx.Auth):
-    """The shared refresh-and-retry flow; subclasses implement `_login` or `_fetch`."""
+    """The shared refresh-and-retry flow; subclasses implement `_login` or `_fetch`.
 
-    requires_response_body = True
+    Token answers are read in full before `_login` sees them; the server's answers are passed
+    on unread (a 401 is judged by its status).
+    """
 
     def __init__(
         self, *, refresh_margin: float = REFRESH_MARGIN, clock: Callable[[], float] = time.time
@@ -124,7 +126,15 @@ class RefreshingAuth(httpx.Auth):
                     if self.blocking:
                         self._store(self._fetch(current))
                     else:
-                        self._store((yield from self._login(current)))
+                        login = self._login(current)
+                        try:
+                            step = next(login)
+                            while True:
+                                answer = yield step
+                                answer.read()
+                                step = login.send(answer)
+                        except StopIteration as done:
+                            self._store(done.value)
                 used = self._credential
             assert used is not None
             response = yield self._apply(request, used)
@@ -143,12 +153,14 @@ class RefreshingAuth(httpx.Auth):
                     current = self._credential
                     if self.blocking:
                         self._store(await anyio.to_thread.run_sync(self._fetch, current))
-                    else:  # drive the sans-I/O login by hand: no `yield from` in async code
+                    else:
                         login = self._login(current)
                         try:
                             step = next(login)
                             while True:
-                                step = login.send((yield step))
+                                answer = yield step
+                                await answer.aread()
+                                step = login.send(answer)
                         except StopIteration as done:
                             self._store(done.value)
                 used = self._credential
