@@ -40,6 +40,20 @@ RAISES_NOTHING = {
     "airflow_bridge.Client.close",
     "airflow_bridge.AsyncDagRuns.__init__",
     "airflow_bridge.DagRuns.__init__",
+    # the fleet: views and the objects it builds for its callers, and its errors
+    *(
+        f"airflow_bridge.fleet.{name}"
+        for name in (
+            "AsyncFleet.with_progress",
+            "Fleet.with_progress",
+            "AsyncFleetDagRuns.__init__",
+            "FleetDagRuns.__init__",
+            "AsyncRunStream.__init__",
+            "RunStream.__init__",
+            "FleetError.__init__",
+            "ServerTimeout.__init__",
+        )
+    ),
 }
 
 SECTION = re.compile(r"^(\s*)(Args|Arguments|Parameters|Returns|Yields|Raises|Attributes):\s*$")

@@ -207,6 +207,10 @@ class Fleet:
 
         Returns:
             One `ServerStatus` per server that answered; the others' errors in `errors`.
+
+        Raises:
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._portal.run(self._core.probe())
 
@@ -215,13 +219,21 @@ class Fleet:
 
         Returns:
             One `ServerInfo` per server that answered; the others' errors in `errors`.
+
+        Raises:
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._portal.run(self._core.server_info())
 
     def close(self) -> None:
         """Close every member's connections; on a selection, nothing.
 
-        Calls made after closing raise RuntimeError("this fleet is closed").
+        Calls made after closing raise RuntimeError("this fleet is closed"); closing twice
+        is harmless.
+
+        Raises:
+            RuntimeError: A sync `Fleet` closed from its own progress callback.
         """
         if self._owner and self._portal.open:
             self._portal.run(self._core.close_members())
@@ -252,6 +264,10 @@ class FleetDagRuns:
 
     Every method raises `InvalidArgument` for arguments no server takes (as the facade
     does), and RuntimeError when the fleet is closed.
+
+    Args:
+        core: The fleet's members and bounds (the fleet builds its `dag_runs`).
+        portal: Where the fleet's coroutines run.
     """
 
     def __init__(self, core: FleetCore, portal: Portal) -> None:
@@ -288,7 +304,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(
             self._core.one(
@@ -316,7 +333,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(self._core.one(lambda runs: runs.get(dag_id, run_id), label=stamp))
 
@@ -349,7 +367,8 @@ class FleetDagRuns:
             ValueError: `order_by` names a per-server value (`id`, `updated_at`), which
                 cannot order runs across servers; raised before anything is sent.
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(self._core.listing(dag_id, limit, page_size, filters))
 
@@ -393,7 +412,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(self._core.one(lambda runs: runs.count(dag_id, **filters)))
 
@@ -410,7 +430,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self.update(dag_id, run_id, state=state)
 
@@ -427,7 +448,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self.update(dag_id, run_id, note=note)
 
@@ -453,7 +475,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(
             self._core.one(
@@ -478,7 +501,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(
             self._core.one(
@@ -499,7 +523,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(self._core.one(lambda runs: runs.delete(dag_id, run_id)))
 
@@ -515,7 +540,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(self._core.many(lambda runs: runs.upstream_events(dag_id, run_id)))
 
@@ -538,7 +564,8 @@ class FleetDagRuns:
 
         Raises:
             InvalidArgument: An argument no server takes, before anything is sent.
-            RuntimeError: The fleet is closed.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
         """
         return self._run(
             self._core.one(
@@ -554,7 +581,11 @@ class RunStream:
 
     Iterate it for the runs. `outcomes` holds each server's outcome once it has finished
     (all of them when the stream is exhausted), so errors are never lost while the healthy
-    servers stream on.
+    servers stream on. Getting the next run raises RuntimeError when the fleet is closed.
+
+    Args:
+        rounds: The listing's page rounds (`dag_runs.iter()` builds the stream).
+        portal: Where the fleet's coroutines run.
     """
 
     def __init__(self, rounds: Rounds, portal: Portal) -> None:
