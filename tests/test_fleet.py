@@ -322,6 +322,18 @@ def test_closed_fleet_says_so() -> None:
         fleet.dag_runs.count()
 
 
+def test_a_sync_fleet_cannot_be_called_from_its_own_progress_callback() -> None:
+    members = {"a": Server("http://a:1", **CREDS, transport=fake().async_transport())}
+    with Fleet(members) as fleet:
+
+        def call_again(outcome: ServerOutcome) -> None:
+            fleet.dag_runs.count()  # would wait on the thread it runs on: refused
+
+        with pytest.raises(RuntimeError, match="its own progress callback"):
+            fleet.with_progress(call_again).dag_runs.count()
+        assert fleet.dag_runs.count().ok  # the fleet still works
+
+
 @pytest.mark.anyio
 async def test_closed_async_fleet_says_so() -> None:
     fleet = AsyncFleet({"a": Server("http://a:1", **CREDS, transport=fake().async_transport())})

@@ -3,7 +3,8 @@
 Every member's work runs in its own task, bounded by the fleet-wide slots and by the
 member's own slots, under the member's deadline. A library error (`AirflowBridgeError`,
 including a timeout) becomes that member's outcome; anything else is a bug in the caller's
-arguments (the same for every server), so it is raised once after all tasks have ended.
+arguments (the same for every server) or progress callback, so it is raised once, as it is,
+after all tasks have ended.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ async def fan_out(
             )
         answers[member.name] = (values, outcome)
         if progress is not None:
-            progress(outcome)
+            try:
+                progress(outcome)
+            except Exception as exc:  # the caller's callback: raised as it is, not in a group
+                bugs.append(exc)
 
     async with anyio.create_task_group() as group:
         for member in members:
