@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
-from cattrs import Converter
-from cattrs.gen import make_dict_structure_fn_from_attrs, override
+
+from ._converter import LazyConverter
 
 T = TypeVar("T")
 _CONTEXT = "@"  # prefix of the key this module adds; no Airflow field starts with it
@@ -40,27 +40,24 @@ class WireModel(Generic[T]):
 
     `renames` maps field names to the wire's names, `catch_all` names the mapping field that
     receives unknown keys, `consumed` lists wire keys that are neither fields nor unknown
-    (derived values), `context` the fields given as keyword arguments on each call, and
-    `as_is` the fields whose wire value needs no hook (the converter's hook is used for the
-    others).
+    (derived values), and `context` the fields given as keyword arguments on each call.
     """
 
     def __init__(
         self,
-        converter: Converter,
+        converter: LazyConverter,
         cls: type[T],
         *,
         renames: Mapping[str, str],
         catch_all: str,
         consumed: Iterable[str] = (),
         context: Iterable[str] = (),
-        as_is: Iterable[str] = (),
     ) -> None:
         self._converter = converter
         self._cls = cls
         self._catch_all = _CONTEXT + catch_all
         from_context = {catch_all, *context}
-        self._as_is = frozenset({*as_is, *from_context})
+        self._as_is = frozenset(from_context)  # values this class itself supplies
         fields = attrs.fields(attrs.resolve_types(cast(Any, cls)))  # as cattrs would
         self._by_wire: dict[str, attrs.Attribute[Any]] = {
             renames.get(f.name, f.name): f for f in fields if f.name not in from_context
@@ -82,6 +79,8 @@ class WireModel(Generic[T]):
 
     def _new_shape(self, keys: tuple[str, ...]) -> tuple[Callable[..., T], Callable[[Any], Any]]:
         """The structure function and the `extra` builder for bodies with these keys."""
+        from cattrs.gen import make_dict_structure_fn_from_attrs, override
+
         present = [self._by_wire[key] for key in keys if key in self._by_wire]
         renames = {f.name: key for key, f in self._by_wire.items() if key in keys}
         overrides = {name: override(rename=key) for name, key in renames.items()}
@@ -89,7 +88,7 @@ class WireModel(Generic[T]):
         structure = make_dict_structure_fn_from_attrs(
             [self._shape_field(f) for f in (*present, *self._from_context)],
             self._cls,
-            self._converter,
+            self._converter.get(),
             _cattrs_forbid_extra_keys=False,
             _cattrs_prefer_attrib_converters=True,
             _cattrs_detailed_validation=False,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import json
+import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -151,3 +153,34 @@ def test_orjson_when_installed_reads_pages_like_the_stdlib() -> None:
     body = json.dumps({"dag_runs": [v2_run(f"r{i}") for i in range(3)], "total_entries": 3})
     assert orjson.loads(body) == json.loads(body)
     assert _json.DECODER == "orjson"
+
+
+def test_import_leaves_what_the_first_request_does_not_need_unloaded() -> None:
+    """`import airflow_bridge` stays light (issue 13's import target): cattrs comes with the
+    first parse, dateutil with the first date fromisoformat cannot read, and the CLI, the
+    fleet and the testing package only when imported themselves. (With the `[cli]` extra
+    installed, httpx itself imports click and rich for its own command line.)"""
+    probe = (
+        "import sys, airflow_bridge; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'cattrs', 'dateutil'} or m.startswith("
+        "('airflow_bridge.cli', 'airflow_bridge.fleet', 'airflow_bridge.testing')))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert not loaded, f"imported too early: {sorted(loaded)}"
+    parsed = subprocess.run(
+        [sys.executable, "-c", probe.replace("airflow_bridge; ", "airflow_bridge; " + _PARSE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "cattrs" in parsed.stdout.split(), "the probe cannot see a lazy import happen"
+
+
+_PARSE = (
+    "from airflow_bridge.adapters import Reply, V2Adapter; "
+    "from airflow_bridge.models import ServerInfo; "
+    "V2Adapter(ServerInfo(base_url='http://b', api='v2')).parse_run(Reply(200, {}, "
+    'b\'{"dag_id": "d", "dag_run_id": "r"}\')); '
+)
