@@ -8,15 +8,19 @@ extra to install when it is missing. See docs/authentication.md for a guide per 
 
 from airflow_bridge.auth._extras import MissingExtra
 from airflow_bridge.auth._refresh import Credential, CredentialsUnavailable, RefreshingAuth
+from airflow_bridge.auth.google import GoogleAuth
 from airflow_bridge.auth.kerberos import KerberosAuth
 from airflow_bridge.auth.oauth2 import KeycloakAuth, OAuth2Auth
+from airflow_bridge.auth.provider import TokenProvider
 
 __all__ = [
     "Credential",
     "CredentialsUnavailable",
+    "GoogleAuth",
     "KerberosAuth",
     "KeycloakAuth",
     "MissingExtra",
     "OAuth2Auth",
     "RefreshingAuth",
+    "TokenProvider",
 ]

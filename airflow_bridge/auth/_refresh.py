@@ -25,7 +25,7 @@ import anyio.to_thread
 import attrs
 import httpx
 
-from airflow_bridge.errors import AirflowBridgeError
+from airflow_bridge.errors import AirflowBridgeError, InvalidArgument
 
 #: Renew this many seconds before the credential's expiry, so no request races the expiry.
 REFRESH_MARGIN = 30.0
@@ -63,7 +63,7 @@ class RefreshingAuth(httpx.Auth):
         self, *, refresh_margin: float = REFRESH_MARGIN, clock: Callable[[], float] = time.time
     ) -> None:
         if refresh_margin < 0:
-            raise ValueError(f"refresh_margin must be >= 0 seconds, got {refresh_margin!r}")
+            raise InvalidArgument(f"refresh_margin must be >= 0 seconds, got {refresh_margin!r}")
         self._margin = refresh_margin
         self._clock = clock
         self._credential: Credential | None = None

@@ -29,6 +29,8 @@ import jwt
 
 from airflow_bridge.testing import FakeAirflow
 
+# google-auth signs service-account assertions for Google's endpoint, whatever token_uri says
+GOOGLE_AUDIENCE = "https://oauth2.googleapis.com/token"
 SIGNING_KEY = "stand-in-signing-key-0123456789abcdef"  # loopback tests only
 
 
@@ -243,3 +245,105 @@ def serving(*servers: Loopback) -> Iterator[None]:
     finally:
         for server in servers:
             server.__exit__(None, None, None)
+
+
+class GoogleTokenEndpoint(Loopback):
+    """Google's OAuth2 token endpoint for service accounts (the JWT bearer grant, RFC 7523):
+    verifies the assertion google-auth signed with the service account's key, then answers an
+    RS256 ID token for the assertion's `target_audience`, or an opaque access token for its
+    `scope`. `service_account_info()` is a key file whose token_uri points here."""
+
+    def __init__(self, *, lifetime: int = 3600) -> None:
+        super().__init__()
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        def pem_pair() -> tuple[str, str]:
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            private = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ).decode()
+            public = (
+                key.public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+                .decode()
+            )
+            return private, public
+
+        self.sa_private, self.sa_public = pem_pair()
+        self.google_private, self.google_public = pem_pair()
+        self.lifetime = lifetime
+        self.token_uri = f"{self.url}/token"
+        self.email = "bridge@airflow-bridge-test.iam.gserviceaccount.com"
+        self.assertions: list[dict[str, Any]] = []
+        self.access_tokens: set[str] = set()
+        self.refuse = False
+        self._lock = threading.Lock()
+
+    def service_account_info(self) -> dict[str, str]:
+        return {
+            "type": "service_account",
+            "project_id": "airflow-bridge-test",
+            "private_key_id": "sa-key-1",
+            "private_key": self.sa_private,
+            "client_email": self.email,
+            "client_id": "1234567890",
+            "token_uri": self.token_uri,
+        }
+
+    def handle(self, request: _Handler, method: str) -> None:
+        form = {k: v[0] for k, v in parse_qs(request._body().decode()).items()}
+        with self._lock:
+            if self.refuse:
+                return request._reply(
+                    400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+                )
+            assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+            claims = jwt.decode(
+                form["assertion"], self.sa_public, algorithms=["RS256"], audience=GOOGLE_AUDIENCE
+            )
+            assert claims["iss"] == self.email
+            self.assertions.append(claims)
+            now = int(time.time())
+            if "target_audience" in claims:
+                id_token = jwt.encode(
+                    {
+                        "iss": "https://accounts.google.com",
+                        "aud": claims["target_audience"],
+                        "sub": "1234567890",
+                        "email": self.email,
+                        "iat": now,
+                        "exp": now + self.lifetime,
+                    },
+                    self.google_private,
+                    algorithm="RS256",
+                    headers={"kid": "google-1"},
+                )
+                return request._reply(200, {"id_token": id_token})
+            token = f"ya29.{uuid.uuid4().hex}"
+            self.access_tokens.add(token)
+            request._reply(
+                200, {"access_token": token, "expires_in": self.lifetime, "token_type": "Bearer"}
+            )
+
+    def verify_id_token(self, audience: str) -> Callable[[str], dict[str, Any]]:
+        """The gateway's check of an ID token with google-auth's own verifier: signature
+        (the issuing key), audience and expiry."""
+        from google.auth import jwt as google_jwt
+
+        def verify(token: str) -> dict[str, Any]:
+            claims: dict[str, Any] = google_jwt.decode(
+                token, certs={"google-1": self.google_public}, audience=audience
+            )
+            return claims
+
+        return verify
+
+    def verify_access_token(self, token: str) -> dict[str, Any]:
+        if token not in self.access_tokens:
+            raise ValueError("unknown access token")
+        return {}
