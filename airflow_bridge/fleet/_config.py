@@ -45,7 +45,7 @@ class Server:
     credentials in the URL) and checked before anything connects. The fleet builds the
     client, and owns and closes it.
 
-    Args:
+    Attributes:
         url: The server's base URL, e.g. `https://airflow.example.com`.
         api: `"auto"` (default) detects the API generation on first use; `"v1"` (Airflow 2)
             or `"v2"` (Airflow 3) skips the probe.
