@@ -10,6 +10,7 @@ from airflow_bridge.auth._extras import MissingExtra
 from airflow_bridge.auth._refresh import Credential, CredentialsUnavailable, RefreshingAuth
 from airflow_bridge.auth.google import GoogleAuth
 from airflow_bridge.auth.kerberos import KerberosAuth
+from airflow_bridge.auth.mwaa import MWAAAuth, MWAATransport
 from airflow_bridge.auth.oauth2 import KeycloakAuth, OAuth2Auth
 from airflow_bridge.auth.provider import TokenProvider
 
@@ -19,6 +20,8 @@ __all__ = [
     "GoogleAuth",
     "KerberosAuth",
     "KeycloakAuth",
+    "MWAAAuth",
+    "MWAATransport",
     "MissingExtra",
     "OAuth2Auth",
     "RefreshingAuth",

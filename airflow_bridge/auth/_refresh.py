@@ -6,12 +6,11 @@ when the server still refuses it (401), gets a new one once and retries. Getting
 is single-flight: concurrent requests (threads on the sync side, tasks on the async side) wait
 for one acquisition instead of each starting their own.
 
-A subclass says how to get a credential in one of two ways:
-
-- `_login(current)`: a sans-I/O generator that yields `httpx.Request`s (to a token endpoint)
-  and returns a `Credential`; the client sends them, so one piece serves sync and async.
-- `_fetch(current)`: a blocking call into a library that does its own I/O (google-auth, boto3,
-  a user's callable); the async flow runs it in a worker thread, so the event loop never blocks.
+A subclass says how to get a credential in `_login(current)`: a sans-I/O generator that
+yields `httpx.Request`s (to a token endpoint; the client sends them, so one piece serves sync
+and async) and `Offload`s (a blocking call into a library that does its own I/O: google-auth,
+boto3, a user's callable; the async flow runs it in a worker thread so the event loop never
+blocks), and returns a `Credential`.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -30,7 +30,7 @@ from airflow_bridge.errors import AirflowBridgeError, InvalidArgument
 #: Renew this many seconds before the credential's expiry, so no request races the expiry.
 REFRESH_MARGIN = 30.0
 
-LoginFlow = Generator[httpx.Request, httpx.Response, "Credential"]
+LoginFlow = Generator["httpx.Request | Offload", Any, "Credential"]
 
 
 class CredentialsUnavailable(AirflowBridgeError):
@@ -39,6 +39,13 @@ class CredentialsUnavailable(AirflowBridgeError):
     The message names the source and the error's type, never a secret; the library's own
     exception is chained as `__cause__`.
     """
+
+
+@attrs.frozen
+class Offload:
+    """A step of a login that blocks (a library's own I/O): its result is sent back in."""
+
+    call: Callable[[], Any]
 
 
 @attrs.frozen
@@ -53,7 +60,7 @@ class Credential:
 
 
 class RefreshingAuth(httpx.Auth):
-    """The shared refresh-and-retry flow; subclasses implement `_login` or `_fetch`.
+    """The shared refresh-and-retry flow; subclasses implement `_login`.
 
     Token answers are read in full before `_login` sees them; the server's answers are passed
     on unread (a 401 is judged by its status).
@@ -74,17 +81,10 @@ class RefreshingAuth(httpx.Auth):
 
     # -- what subclasses provide -------------------------------------------------------------
 
-    #: True when the subclass implements `_fetch` (blocking), False for `_login` (sans-I/O).
-    blocking = False
-
     def _login(self, current: Credential | None) -> LoginFlow:
-        """Yield requests to obtain a credential and return it (sans-I/O schemes)."""
+        """Yield requests and offloaded calls to obtain a credential; return it."""
         raise NotImplementedError
         yield  # pragma: no cover - makes this a generator
-
-    def _fetch(self, current: Credential | None) -> Credential:
-        """Obtain a credential with blocking I/O (library-backed schemes)."""
-        raise NotImplementedError
 
     def _apply(self, request: httpx.Request, credential: Credential) -> httpx.Request:
         """Put the credential on the request (default: a bearer token)."""
@@ -122,19 +122,18 @@ class RefreshingAuth(httpx.Auth):
         for attempt in range(2):
             with self._thread_lock:
                 if self._stale(attempt, used):
-                    current = self._credential
-                    if self.blocking:
-                        self._store(self._fetch(current))
-                    else:
-                        login = self._login(current)
-                        try:
-                            step = next(login)
-                            while True:
-                                answer = yield step
-                                answer.read()
-                                step = login.send(answer)
-                        except StopIteration as done:
-                            self._store(done.value)
+                    login = self._login(self._credential)
+                    try:
+                        step = next(login)
+                        while True:
+                            if isinstance(step, Offload):
+                                step = login.send(step.call())
+                                continue
+                            answer = yield step
+                            answer.read()
+                            step = login.send(answer)
+                    except StopIteration as done:
+                        self._store(done.value)
                 used = self._credential
             assert used is not None
             response = yield self._apply(request, used)
@@ -150,19 +149,18 @@ class RefreshingAuth(httpx.Auth):
         for attempt in range(2):
             async with self._task_lock:
                 if self._stale(attempt, used):
-                    current = self._credential
-                    if self.blocking:
-                        self._store(await anyio.to_thread.run_sync(self._fetch, current))
-                    else:
-                        login = self._login(current)
-                        try:
-                            step = next(login)
-                            while True:
-                                answer = yield step
-                                await answer.aread()
-                                step = login.send(answer)
-                        except StopIteration as done:
-                            self._store(done.value)
+                    login = self._login(self._credential)
+                    try:
+                        step = next(login)
+                        while True:
+                            if isinstance(step, Offload):
+                                step = login.send(await anyio.to_thread.run_sync(step.call))
+                                continue
+                            answer = yield step
+                            await answer.aread()
+                            step = login.send(answer)
+                    except StopIteration as done:
+                        self._store(done.value)
                 used = self._credential
             assert used is not None
             response = yield self._apply(request, used)

@@ -27,6 +27,8 @@ from airflow_bridge.auth._refresh import (
     REFRESH_MARGIN,
     Credential,
     CredentialsUnavailable,
+    LoginFlow,
+    Offload,
     RefreshingAuth,
 )
 from airflow_bridge.errors import InvalidArgument
@@ -52,8 +54,6 @@ class GoogleAuth(RefreshingAuth):
         CredentialsUnavailable: Raised by requests when google-auth cannot obtain a token
             (the message names the kind and the error's type; the key never appears).
     """
-
-    blocking = True
 
     def __init__(
         self,
@@ -136,7 +136,11 @@ class GoogleAuth(RefreshingAuth):
     def __repr__(self) -> str:
         return f"GoogleAuth({self.kind}, identity={self.identity!r})"
 
-    def _fetch(self, current: Credential | None) -> Credential:
+    def _login(self, current: Credential | None) -> LoginFlow:
+        credential: Credential = yield Offload(self._fetch)
+        return credential
+
+    def _fetch(self) -> Credential:
         try:
             self._google.refresh(self._request)
         except Exception as error:

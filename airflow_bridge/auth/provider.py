@@ -20,6 +20,8 @@ from airflow_bridge.auth._refresh import (
     REFRESH_MARGIN,
     Credential,
     CredentialsUnavailable,
+    LoginFlow,
+    Offload,
     RefreshingAuth,
 )
 from airflow_bridge.errors import InvalidArgument
@@ -47,8 +49,6 @@ class TokenProvider(RefreshingAuth):
         CredentialsUnavailable: Raised by requests when the source fails or returns no token
             (the message names the source and the error's type, not its text or the token).
     """
-
-    blocking = True
 
     def __init__(
         self,
@@ -88,7 +88,11 @@ class TokenProvider(RefreshingAuth):
     def __repr__(self) -> str:
         return f"TokenProvider({self.name})"
 
-    def _fetch(self, current: Credential | None) -> Credential:
+    def _login(self, current: Credential | None) -> LoginFlow:
+        credential: Credential = yield Offload(self._fetch)
+        return credential
+
+    def _fetch(self) -> Credential:
         try:
             got = self._source()
         except Exception as error:

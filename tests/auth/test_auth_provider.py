@@ -81,10 +81,10 @@ def test_a_jwt_is_renewed_before_its_exp(gateway: Gateway) -> None:
 def test_an_opaque_token_lives_for_lifetime_or_what_the_source_says() -> None:
     now = [1000.0]
     auth = TokenProvider(lambda: "opaque", lifetime=60, clock=lambda: now[0])
-    assert auth._fetch(None) == Credential("opaque", expires_at=1060.0)
+    assert auth._fetch() == Credential("opaque", expires_at=1060.0)
     told = Credential("opaque", expires_at=5.0)
-    assert TokenProvider(lambda: told)._fetch(None) is told
-    assert TokenProvider(lambda: "opaque")._fetch(None).expires_at is None
+    assert TokenProvider(lambda: told)._fetch() is told
+    assert TokenProvider(lambda: "opaque")._fetch().expires_at is None
 
 
 def test_concurrent_tasks_share_one_call_of_a_slow_source(gateway: Gateway) -> None:
@@ -129,9 +129,9 @@ def test_a_failing_source_is_named_without_its_message(
 
 def test_an_empty_or_wrong_answer_is_no_token() -> None:
     with pytest.raises(CredentialsUnavailable, match=r"returned str \(empty\), not a token"):
-        TokenProvider(lambda: "")._fetch(None)
+        TokenProvider(lambda: "")._fetch()
     with pytest.raises(CredentialsUnavailable, match="returned NoneType, not a token"):
-        TokenProvider(lambda: None)._fetch(None)  # type: ignore[arg-type,return-value]
+        TokenProvider(lambda: None)._fetch()  # type: ignore[arg-type,return-value]
 
 
 def test_the_token_is_in_no_repr_or_log(gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
