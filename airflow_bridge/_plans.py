@@ -78,13 +78,12 @@ def _gist(reply: Reply) -> str:
 def update(
     adapter: Adapter, dag_id: str, run_id: str, *, state: str | None, note: str | None
 ) -> Plan[DagRun]:
-    """Set state and/or note: one request on some generations, several on others.
+    """Set state and/or note (`_dag_runs.check_update` has checked that one is given): one
+    request on some generations, several on others.
 
     The requests go in the adapter's order, the one likelier to be refused first. When a
     later one is refused after an earlier one was applied, PartialUpdate says what was.
     """
-    if state is None and note is None:
-        raise InvalidArgument("update() needs state=, note= or both")
     run: DagRun | None = None
     applied: dict[str, Any] = {}
     for request in adapter.update(dag_id, run_id, state=state, note=note):
