@@ -109,6 +109,7 @@ def test_errors_are_official_and_airflow_bridge_errors(fake_airflow: FakeAirflow
     assert isinstance(error, ApiException) and isinstance(error, errors.NotFound)
     assert error.status == 404 and error.reason == "Not Found"
     assert isinstance(error.body, bytes) and b"missing" in error.body
+    assert "json" in error.headers["content-type"]
     with api_client(fake_airflow, v2) as client:
         api = DagRunApi(client)
         api.trigger_dag_run(
