@@ -10,15 +10,16 @@ Docstrings are Google style, as mkdocstrings renders them on the documentation s
 - `Raises:` always, naming real exception classes (ours or builtins). A callable that can raise
   nothing is listed in RAISES_NOTHING instead, and its source is checked to have no `raise`.
 
-Data classes (attrs classes, enums, TypedDicts) need a docstring but no Args: nobody builds
-them by calling them with arguments to learn what they do. Properties need a docstring.
-Dunder methods are left out (the reference site hides them too).
+Data classes (attrs classes, dataclasses, enums, TypedDicts) and Protocols need a docstring but
+no constructor Args: their fields are their documentation, and a Protocol is never built.
+Properties need a docstring. Dunder methods are left out (the reference site hides them too).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import enum
 import importlib
 import inspect
@@ -88,8 +89,10 @@ def sections(doc: str) -> dict[str, list[str]]:
 def is_data_class(cls: type) -> bool:
     return (
         attrs.has(cls)
+        or dataclasses.is_dataclass(cls)
         or issubclass(cls, enum.Enum)
         or hasattr(cls, "__required_keys__")  # a TypedDict
+        or getattr(cls, "_is_protocol", False)  # an interface: never built itself
     )
 
 
