@@ -183,3 +183,26 @@ def test_configuration_keeps_secrets_out_of_its_repr() -> None:
     assert "hunter2" not in repr(configuration) and "tok-secret" not in repr(configuration)
     with pytest.raises(ValueError, match="not both"):
         v2.ApiClient(configuration).bridge  # noqa: B018
+
+
+def test_upstream_events_in_each_layers_names(fake_airflow: FakeAirflow) -> None:
+    with api_client(fake_airflow, v1) as client:
+        api = DAGRunApi(client)
+        api.post_dag_run("bridge_producer", DAGRun(dag_run_id="made", execution_date=WHEN))
+        fake_airflow.advance("made", dag_id="bridge_producer")  # its asset event fires
+        consumer = api.get_dag_runs("bridge_consumer").dag_runs[0]
+        assert consumer.run_type == "dataset_triggered"  # the 2.x name, on both generations
+        # 3.3.2 answers 500 for the events of a created run that has not started (recorded).
+        fake_airflow.advance(consumer.dag_run_id, to="running", dag_id="bridge_consumer")
+        events = api.get_upstream_dataset_events("bridge_consumer", consumer.dag_run_id)
+        (event,) = events.dataset_events
+        assert (events.total_entries, event.dataset_uri) == (1, "bridge://datasets/one")
+        assert (event.source_dag_id, event.source_run_id) == ("bridge_producer", "made")
+        assert event.created_dagruns[0].run_id == consumer.dag_run_id
+    with api_client(fake_airflow, v2) as client:
+        response = DagRunApi(client).get_upstream_asset_events(
+            "bridge_consumer", consumer.dag_run_id
+        )
+        (asset_event,) = response.asset_events
+        assert (asset_event.uri, asset_event.source_run_id) == ("bridge://datasets/one", "made")
+        assert asset_event.created_dagruns[0].run_id == consumer.dag_run_id
