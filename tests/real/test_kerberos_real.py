@@ -40,7 +40,10 @@ VARIANT = "2.10.5-kerberos"
 def kerberos_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The KDC and the Kerberos Airflow server (started or reused; left running), with this
     process pointed at the realm's krb5.conf and an empty ticket cache of its own."""
-    kdc = subprocess.run([str(ROOT / "scripts" / "kdc"), "up"], capture_output=True, text=True)
+    script = str(ROOT / "scripts" / "kdc")
+    status = subprocess.run([script, "status"], capture_output=True, text=True)
+    started_here = "answering=True" not in status.stdout
+    kdc = subprocess.run([script, "up"], capture_output=True, text=True)
     if kdc.returncode:
         pytest.skip(f"no loopback KDC (scripts/kdc up failed): {kdc.stderr.strip()[-500:]}")
     install_kerberos_extra()
@@ -52,6 +55,8 @@ def kerberos_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     os.environ["KRB5_CONFIG"] = info["krb5_conf"]
     os.environ["KRB5CCNAME"] = f"FILE:{tmp_path_factory.mktemp('krb') / 'empty-ccache'}"
     yield info
+    if started_here:  # the server keeps working without it: acceptors only read the keytab
+        subprocess.run([script, "down"], check=False)
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
