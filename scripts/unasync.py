@@ -81,6 +81,13 @@ PAIRS: tuple[Pair, ...] = (
     # the fleet: AsyncFleet -> Fleet (and its dag_runs and run stream); the sync fleet runs
     # the same coroutines on a loop thread (`AsyncPortal` -> `Portal`, fleet/_portal.py)
     Pair("airflow_bridge/fleet/_async.py", "airflow_bridge/fleet/_sync.py"),
+    # the live facade scenario (tests/real): AsyncClient -> Client, AsyncRecorder -> Recorder;
+    # it polls with anyio.sleep, which is time.sleep on the sync side
+    Pair(
+        "tests/real/_scenario_async.py",
+        "tests/real/_scenario_sync.py",
+        extra=((r"\banyio\.sleep\b", "time.sleep"),),
+    ),
 )
 
 #: ruff's fixes for what the rewrite leaves behind: import order (I), imports only the async
