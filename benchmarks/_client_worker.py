@@ -1,8 +1,11 @@
-"""Times the official Airflow client's deserialization of one list payload; prints JSON.
+"""Times the official Airflow client's deserialization of one list payload, call by call.
 
 Run by parse_speed.py with the python of a venv holding one apache-airflow-client release:
 both releases import as `airflow_client.client`, so each needs its own interpreter, and this
-script must not import airflow_bridge. Usage: `python _client_worker.py PAYLOAD REPEATS`.
+script must not import airflow_bridge. Usage: `python _client_worker.py PAYLOAD`. It prints
+one JSON line describing itself (version, libraries, contenders), then answers each line
+`<contender>` on stdin with one JSON line `{"seconds": ..., "runs": ...}` for one timed call,
+so the parent can interleave these calls with its own contenders; an empty line ends it.
 
 Each contender does what the client's generated API method does with a 200 list answer,
 from the raw bytes on: decode them as UTF-8, then `ApiClient.deserialize` into the
@@ -20,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _timing import best_of
+from _timing import timed
 
 Parse = Callable[[], Any]
 
@@ -75,20 +78,21 @@ def contenders_v2(payload: bytes) -> dict[str, Parse]:
 
 
 def main() -> None:
-    payload_path, repeats = Path(sys.argv[1]), int(sys.argv[2])
-    payload = payload_path.read_bytes()
-    expected = len(json.loads(payload)["dag_runs"])
+    payload = Path(sys.argv[1]).read_bytes()
     version = metadata.version("apache-airflow-client")
-    make = contenders_v3 if version.startswith("3.") else contenders_v2
-    results = []
-    for call, parse in make(payload).items():
-        seconds, collection = best_of(parse, repeats)
-        runs = len(collection.dag_runs)
-        if runs != expected:
-            raise SystemExit(f"{call} built {runs} runs, expected {expected}")
-        results.append({"call": call, "seconds": seconds, "runs": runs})
-    report = {"version": version, "libraries": _versions("pydantic", "pydantic-core")}
-    json.dump({**report, "results": results}, sys.stdout)
+    contenders = (contenders_v3 if version.startswith("3.") else contenders_v2)(payload)
+    hello = {
+        "version": version,
+        "libraries": _versions("pydantic", "pydantic-core"),
+        "contenders": list(contenders),
+    }
+    print(json.dumps(hello), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            break
+        seconds, runs = timed(contenders[name])
+        print(json.dumps({"seconds": seconds, "runs": runs}), flush=True)
 
 
 def _versions(*names: str) -> dict[str, str]:

@@ -1,8 +1,11 @@
-"""Best-of-N timing shared by parse_speed.py and the official-client worker.
+"""Timing shared by every benchmark and by the official-client worker (stdlib only).
 
-The ratios in the report only mean something if every contender is timed by the same code,
-and the worker runs in venvs that do not have airflow_bridge installed, so this module is
-stdlib-only and is imported from the directory both scripts live in.
+The worker runs in venvs without airflow_bridge, so this module imports nothing else from
+the project; it is imported from the directory the scripts live in.
+
+One call is timed the same way for every contender: a full collection first (so one call's
+garbage is not billed to the next), the GC on during the call as in real use, and the result
+released only after the clock stops.
 """
 
 from __future__ import annotations
@@ -10,28 +13,28 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
-def best_of(parse: Callable[[], T], repeats: int) -> tuple[float, T]:
-    """The shortest of `repeats` timed calls (seconds), and the result of an untimed warm-up.
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds one call took, and a small fact about its result (see `size`)."""
+    gc.collect()
+    start = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - start
+    built = size(result)
+    del result
+    return seconds, built
 
-    The minimum is the figure least disturbed by other work on a shared machine. The warm-up
-    pays one-off costs (lazy imports, caches filled on first use) outside the timing, and its
-    result lets the caller check that the contender really built every run. The garbage
-    collector stays on, as in real use, since building thousands of objects triggers
-    collections; a collection before each call keeps one repeat's garbage out of the next,
-    and each result is released only after the clock stops, so freeing the previous result
-    is never billed to a parse.
-    """
-    warm = parse()
-    best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        result = parse()
-        best = min(best, time.perf_counter() - start)
-        del result
-    return best, warm
+
+def size(result: Any) -> int:
+    """How many runs a parse built: a list page model, a collection, or a plain count."""
+    if isinstance(result, int):
+        return result
+    for name in ("runs", "dag_runs"):
+        runs = getattr(result, name, None)
+        if runs is not None:
+            return len(runs)
+    if isinstance(result, dict) and "dag_runs" in result:
+        return len(result["dag_runs"])
+    return -1

@@ -12,10 +12,11 @@ figures hold the fan-out's own cost and no network noise. For each N it times on
 
 Servers are configured with `api="v2"` and a token, so each query is exactly one round trip
 per server (detection and login would add two more on the first call, for both sides alike).
-Each fleet is warmed up with one call first; the fleet figures are the best of --repeats.
-The target: a fleet query stays within 1.5x of one server's delay up to 200 servers.
+The three are interleaved over --rounds rounds per size (each fleet warmed with one untimed
+call before its timed one); figures are medians. The target: a fleet query stays within
+1.5x of one server's delay up to 200 servers.
 
-    .venv/bin/python benchmarks/fanout.py [--sizes 10,50,200] [--delay 0.1] [--json]
+    .venv/bin/python benchmarks/fanout.py [--sizes 10,50,200] [--delay 0.1] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ import argparse
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from _report import REPO, Contender, Run, interleave, log
 
 from airflow_bridge import Client
 from airflow_bridge.fleet import AsyncFleet, Fleet, Server
@@ -79,26 +80,9 @@ def servers(count: int, delay: float) -> dict[str, Server]:
     }
 
 
-def best(call: Callable[[], Any], repeats: int) -> float:
-    call()  # warm-up: connection pools, imports
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - started)
-        assert result.ok and len(result) == len(result.outcomes)
-    return min(times)
-
-
-async def best_async(call: Callable[[], Awaitable[Any]], repeats: int) -> float:
-    await call()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = await call()
-        times.append(time.perf_counter() - started)
-        assert result.ok and len(result) == len(result.outcomes)
-    return min(times)
+def checked(result: Any, count: int) -> None:
+    if not (result.ok and len(result) == count):
+        raise SystemExit(f"a fleet call over {count} servers did not list every run")
 
 
 def sequential(count: int, delay: float) -> float:
@@ -109,54 +93,65 @@ def sequential(count: int, delay: float) -> float:
     started = time.perf_counter()
     runs = [run for client in clients for run in client.dag_runs.list()]
     elapsed = time.perf_counter() - started
-    assert len(runs) == count
+    if len(runs) != count:
+        raise SystemExit(f"the sequential loop listed {len(runs)} runs, expected {count}")
     return elapsed
 
 
-async def async_fleet(count: int, delay: float, repeats: int) -> float:
-    async with AsyncFleet(servers(count, delay)) as fleet:
-        return await best_async(fleet.dag_runs.list, repeats)
+def async_fleet(count: int, delay: float) -> float:
+    """One timed `AsyncFleet` list, after an untimed one (connection pools, imports)."""
+
+    async def run() -> float:
+        async with AsyncFleet(servers(count, delay)) as fleet:
+            await fleet.dag_runs.list()
+            started = time.perf_counter()
+            result = await fleet.dag_runs.list()
+            elapsed = time.perf_counter() - started
+            checked(result, count)
+            return elapsed
+
+    return asyncio.run(run())
 
 
-def sync_fleet(count: int, delay: float, repeats: int) -> float:
+def sync_fleet(count: int, delay: float) -> float:
+    """One timed sync `Fleet` list, after an untimed one."""
     with Fleet(servers(count, delay)) as fleet:
-        return best(fleet.dag_runs.list, repeats)
+        fleet.dag_runs.list()
+        started = time.perf_counter()
+        result = fleet.dag_runs.list()
+        elapsed = time.perf_counter() - started
+        checked(result, count)
+        return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,50,200", help="fleet sizes (comma-separated)")
     parser.add_argument("--delay", type=float, default=0.1, help="each server's answer delay (s)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed fleet calls per size")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per size (3)")
     args = parser.parse_args()
-    rows = []
+    run = Run("fanout")
+    worst = 0.0
     for count in (int(size) for size in args.sizes.split(",")):
-        row = {
-            "servers": count,
-            "delay_s": args.delay,
-            "sequential_s": sequential(count, args.delay),
-            "async_fleet_s": asyncio.run(async_fleet(count, args.delay, args.repeats)),
-            "fleet_s": sync_fleet(count, args.delay, args.repeats),
-        }
-        row["fleet_vs_delay"] = max(row["async_fleet_s"], row["fleet_s"]) / args.delay
-        row["speedup"] = row["sequential_s"] / row["fleet_s"]
-        rows.append(row)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return
-    print(f"one list() across N servers, each answering after {args.delay * 1000:.0f} ms\n")
-    print("| servers | sequential loop | AsyncFleet | Fleet (sync) | fleet / delay | speedup |")
-    print("|--------:|----------------:|-----------:|-------------:|--------------:|--------:|")
-    for r in rows:
-        print(
-            f"| {r['servers']} | {r['sequential_s']:.2f} s | {r['async_fleet_s'] * 1000:.0f} ms"
-            f" | {r['fleet_s'] * 1000:.0f} ms | {r['fleet_vs_delay']:.2f}x"
-            f" | {r['speedup']:.0f}x |"
-        )
-    worst = max(r["fleet_vs_delay"] for r in rows)
+        contenders = [
+            Contender("sequential loop", "Client.dag_runs.list() per server",
+                      lambda count=count: sequential(count, args.delay)),
+            Contender("AsyncFleet", "await AsyncFleet.dag_runs.list()",
+                      lambda count=count: async_fleet(count, args.delay)),
+            Contender("Fleet", "Fleet.dag_runs.list()",
+                      lambda count=count: sync_fleet(count, args.delay)),
+        ]  # fmt: skip
+        log(f"{count} servers: {args.rounds} interleaved rounds ...")
+        interleave(contenders, args.rounds, warmup=0)  # each fleet call is warmed on its own
+        for contender in contenders:
+            contender.note = f"delay {args.delay:g} s"
+        for row in run.add(f"{count}", contenders, unit="s", reference="sequential loop"):
+            if row["contender"] != "sequential loop":
+                worst = max(worst, row["median"] / args.delay)
+    run.print_samples()
     verdict = "met" if worst <= 1.5 else "MISSED"
     print(f"\ntarget (fleet within 1.5x of one server's delay): {verdict}, worst {worst:.2f}x")
+    print(f"wrote {run.write().relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,238 @@
+"""The README's "Figures" section, drawn only from the committed `benchmarks/results/*.csv`.
+
+    python benchmarks/figures.py           # print the section
+    python benchmarks/figures.py --write   # replace it in README.md (between the markers)
+    python benchmarks/figures.py --check   # exit 1 if README.md differs from the CSVs
+
+The figures cannot drift from what was measured: `benchmarks/run-all` measures, writes the
+CSVs and then this; tests/test_benchmark_figures.py checks README.md against the CSVs.
+Stdlib only, so the check runs anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from _report import REPO, read
+
+README = REPO / "README.md"
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+BRIDGE = "airflow_bridge"
+BRIDGE_FAST = "airflow_bridge[speed] (orjson)"
+
+
+def _num(value: str) -> float:
+    return float(value)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    rule = ["---:" if i in right else "---" for i in range(len(header))]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def _provenance(rows: Sequence[dict[str, str]]) -> str:
+    first = rows[0]
+    return (
+        f"Recorded {first['recorded_at']} on {first['machine']} ({first['python']}), "
+        f"load average {first['load_start']} at the start and {first['load_end']} at the end; "
+        f"`{first['command']}`, {first['rounds']} interleaved rounds."
+    )
+
+
+def paired(samples: list[dict[str, str]], group: str, a: str, b: str) -> float | None:
+    """Median over rounds of a's value over b's (from the raw samples of one run)."""
+    values = {
+        name: [float(s["value"]) for s in samples if (s["group"], s["contender"]) == (group, name)]
+        for name in (a, b)
+    }
+    if not values[a] or not values[b]:
+        return None
+    return statistics.median(x / y for x, y in zip(values[a], values[b], strict=True))
+
+
+def parse_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(parse_speed has not been run: `benchmarks/run-all`)"]
+    table = []
+    for row in rows:
+        table.append(
+            [
+                row["group"],
+                row["contender"],
+                f"{_num(row['median']):,.0f}",
+                f"{_num(row['min']):,.0f}..{_num(row['max']):,.0f}",
+                f"{_num(row['ratio_median']):.2f}x",
+            ]
+        )
+    by = {(r["group"], r["contender"]): r for r in rows}
+    by_group = [r["group"] for r in rows]
+
+    official3 = "apache-airflow-client 3.3.2 ApiClient.deserialize"
+    pydantic = "apache-airflow-client 3.3.2 model_validate_json"
+    official2 = "apache-airflow-client 2.10.0 ApiClient.deserialize"
+    checks = [
+        ("Airflow 3", official3, 2.0, ">= 2x apache-airflow-client 3.3.2 `ApiClient.deserialize`"),
+        ("Airflow 3", pydantic, 1.0, "ahead of pydantic's `model_validate_json` (3.3.2 models)"),
+        ("Airflow 2", official2, 50.0, ">= 50x apache-airflow-client 2.10.0"),
+        ("Airflow 3", "json.loads", -2.0, "within 2x of `json.loads` alone, Airflow 3"),
+        ("Airflow 2", "json.loads", -2.0, "within 2x of `json.loads` alone, Airflow 2"),
+    ]  # fmt: skip
+    samples = read("parse_speed-samples")
+    targets = []
+    for group, contender, goal, label in checks:
+        found = []
+        for bridge in (BRIDGE, BRIDGE_FAST):
+            value = paired(samples, group, bridge, contender)
+            if value is None:
+                continue
+            if goal < 0:  # a floor: how many times its time airflow_bridge takes, at most -goal
+                verdict = "met" if 1 / value <= -goal else "not met"
+                found.append(f"{bridge} takes {1 / value:.2f}x its time ({verdict})")
+            else:
+                verdict = "met" if value >= goal else "not met"
+                found.append(f"{bridge} {value:.2f}x ({verdict})")
+        if found:
+            targets.append(f"- {label}: " + ", ".join(found))
+    payloads = [f"- {group}: {by[group, BRIDGE]['note']}" for group in dict.fromkeys(by_group)]
+    return [
+        "#### Building DagRun models from one recorded list response",
+        "",
+        _provenance(rows),
+        "",
+        *payloads,
+        "",
+        _table(
+            ["payload", "contender", "runs/s (median)", "range", "vs airflow_bridge"],
+            table,
+            right={2, 3, 4},
+        ),
+        "",
+        "`vs airflow_bridge` is each contender's throughput over airflow_bridge's (stdlib "
+        "`json`, the default install), the median of the per-round ratios. Targets (issue 13), "
+        "as airflow_bridge's throughput over the contender's (per-round median):",
+        "",
+        *targets,
+    ]
+
+
+def import_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(import_time has not been run: `benchmarks/run-all`)"]
+    added = [r for r in rows if r["group"] == "added to start"]
+    table = [
+        [
+            r["contender"],
+            r["call"],
+            f"{_num(r['median']):.1f}",
+            f"{_num(r['min']):.1f}..{_num(r['max']):.1f}",
+        ]
+        for r in added
+    ]
+    starts = [r for r in rows if r["group"] == "interpreter start"]
+    start = ", ".join(f"{_num(r['median']):.1f}" for r in starts)
+    by = {r["contender"]: r for r in added}
+    targets = []
+    for name, goal in (("import airflow_bridge", 100.0), ("airflow-bridge --help", 250.0)):
+        if name in by:
+            value = _num(by[name]["median"])
+            verdict = "met" if value <= goal else "not met"
+            targets.append(f"- `{name}` <= {goal:.0f} ms: {value:.1f} ms, {verdict}")
+    return [
+        "#### Start-up: what a command adds to the interpreter's own start",
+        "",
+        _provenance(rows)
+        + f" `python -c pass` took {start} ms (median per venv); each round's is subtracted.",
+        "",
+        _table(["command", "installed", "ms (median)", "range"], table, right={2, 3}),
+        "",
+        *targets,
+    ]
+
+
+def fanout_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(fanout has not been run: `benchmarks/run-all`)"]
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    by = {(r["group"], r["contender"]): r for r in rows}
+    delay = _num(rows[0]["note"].split()[1])
+    table = []
+    for group in groups:
+        seq, fleet, sync = (by[group, c] for c in ("sequential loop", "AsyncFleet", "Fleet"))
+        worst = max(_num(fleet["median"]), _num(sync["median"])) / delay
+        table.append(
+            [
+                group,
+                f"{_num(seq['median']):.2f} s",
+                f"{_num(fleet['median']) * 1000:.0f} ms",
+                f"{_num(sync['median']) * 1000:.0f} ms",
+                f"{worst:.2f}x",
+            ]
+        )
+    return [
+        f"#### Fan-out across a fleet, every server answering after {delay * 1000:.0f} ms",
+        "",
+        _provenance(rows),
+        "",
+        _table(
+            ["servers", "sequential loop", "`AsyncFleet`", "`Fleet` (sync)", "fleet ÷ delay"],
+            table,
+            right={0, 1, 2, 3, 4},
+        ),
+    ]
+
+
+def render() -> str:
+    """The section between the markers, markers excluded."""
+    lines = [
+        "",
+        "Generated by `benchmarks/figures.py` from `benchmarks/results/*.csv`; "
+        "`benchmarks/run-all` measures everything and regenerates this section (plots: "
+        "`benchmarks/results/*.png`; what each contender's path includes: "
+        "[benchmarks/README.md](benchmarks/README.md)). The machine was shared with other "
+        "work while measuring, so absolute figures move from run to run: contenders are "
+        "interleaved call by call, and the ratios, taken round by round, are the figures "
+        "to compare.",
+        "",
+        *parse_section(read("parse_speed")),
+        "",
+        *import_section(read("import_time")),
+        "",
+        *fanout_section(read("fanout")),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def readme_section(text: str) -> str:
+    """What README.md holds between the markers."""
+    start, end = text.index(START) + len(START), text.index(END)
+    return text[start:end]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="update README.md")
+    mode.add_argument("--check", action="store_true", help="fail if README.md differs")
+    args = parser.parse_args()
+    section = render()
+    if not (args.write or args.check):
+        print(section)
+        return
+    text = README.read_text(encoding="utf-8")
+    if args.check:
+        if readme_section(text) != section:
+            sys.exit("README.md's figures differ from benchmarks/results: run figures.py --write")
+        return
+    start, end = text.index(START) + len(START), text.index(END)
+    README.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    print(f"updated {Path(README).relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
