@@ -6,6 +6,8 @@ gets the same bytes, a list response recorded from a live server (fixtures/) wit
 repeated to --runs, so the comparison holds no network time and no synthetic data:
 
 * `json.loads` alone (the floor any parser pays), and `orjson.loads` when installed;
+* `json.loads` plus constructing the same frozen attrs `DagRun`s from finished values: the
+  floor of any parser that returns these models (no conversion at all);
 * airflow_bridge: `V2Adapter` / `V1Adapter` `.parse_page` on a `Reply`, as the clients do,
   once with the stdlib decoder (the default install) and once with orjson (`[speed]`);
 * apache-airflow-client 3.3.2 and 2.10.0, each in its own venv under `.bench/` (both import
@@ -28,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
 from _report import REPO, WORK, Contender, Run, interleave, log
 from _timing import timed
 from _venvs import CLIENT, client_python
 from airflow_bridge.adapters import Adapter, Reply, V1Adapter, V2Adapter, _json
 
-from airflow_bridge.models import ServerInfo
+from airflow_bridge.models import DagRun, ServerInfo
 
 FIXTURES = REPO / "fixtures"
 WORKER = Path(__file__).with_name("_client_worker.py")
@@ -41,6 +44,7 @@ WORKER = Path(__file__).with_name("_client_worker.py")
 FIXTURE_NAMES = ("list_limit_over_max.json", "list_all.json", "list_dag.json")
 BRIDGE = "airflow_bridge"
 BRIDGE_FAST = "airflow_bridge[speed] (orjson)"
+ATTRS_FLOOR = "json.loads + attrs models (design floor)"
 
 
 @dataclass(frozen=True)
@@ -158,8 +162,17 @@ def contenders_for(
         return parse
 
     name = generation.adapter.__name__
+    built = [attrs.asdict(run, recurse=False) for run in bridge(None)().runs]
+
+    def attrs_floor() -> int:
+        """Decoding plus constructing the same frozen attrs models from finished values:
+        what any parser producing these models pays, with no conversion at all."""
+        json.loads(data)
+        return len([DagRun(**values) for values in built])
+
     found: list[tuple[str, str, Callable[[], tuple[float, int]]]] = [
         ("json.loads", "json.loads(bytes)", lambda: timed(lambda: json.loads(data))),
+        (ATTRS_FLOOR, "json.loads + DagRun(**values) x runs", lambda: timed(attrs_floor)),
         (BRIDGE, f"{name}.parse_page, json", lambda: timed(bridge(None))),
     ]
     if fast is not None:
