@@ -7,6 +7,9 @@ module adds is Airflow's defaults: the service name `airflow` (Airflow's backend
 for `airflow/<its FQDN>`, not the usual `HTTP/...`), a ticket from a keytab without `kinit`, and
 sending the ticket with the first request (one round trip instead of two).
 
+The ticket for the server is obtained from the KDC when the first request is prepared (a
+short blocking call, also under `AsyncClient`); GSSAPI caches it for the ticket's lifetime.
+
 Seen on Airflow 2.10.5 with `airflow.providers.fab.auth_manager.api.auth.backend.kerberos_auth`
 (FAB provider 1.5.3): no or a wrong ticket is answered 401 `WWW-Authenticate: Negotiate`, a
 ticket for `HTTP/<host>` is refused, one for `airflow/<host>` is accepted, and the user is the

@@ -15,8 +15,6 @@ profile and credentials resolve as boto3's do (arguments, then environment and c
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -24,7 +22,6 @@ import httpx
 
 from airflow_bridge.auth._extras import require
 from airflow_bridge.auth._refresh import (
-    REFRESH_MARGIN,
     Credential,
     CredentialsUnavailable,
     LoginFlow,
@@ -67,8 +64,9 @@ class MWAAAuth(RefreshingAuth):
             `https://{WebServerHostname}/aws_mwaa/login`, AWS's documented endpoint for
             Airflow 2 environments).
         cookie: The session cookie's name (`session` on Airflow 2 environments).
-        refresh_margin: Unused for sessions (they have no known expiry), kept for symmetry.
-        clock: Seconds since the epoch.
+
+    A session has no known expiry: it is kept until the web server refuses it (401), then
+    replaced once.
 
     Raises:
         MissingExtra: boto3 is not installed (`pip install 'airflow-bridge[aws]'`).
@@ -84,10 +82,8 @@ class MWAAAuth(RefreshingAuth):
         client: Any = None,
         login_url: str | None = None,
         cookie: str = "session",
-        refresh_margin: float = REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(refresh_margin=refresh_margin, clock=clock)
+        super().__init__()
         _check_name(environment)
         self.environment = environment
         self._client = _mwaa_client(region, profile, client)

@@ -161,14 +161,48 @@ class OAuth2Auth(RefreshingAuth):
 
 class KeycloakAuth(OAuth2Auth):
     """`OAuth2Auth` at a Keycloak realm's token endpoint
-    (`{server_url}/realms/{realm}/protocol/openid-connect/token`; for Keycloak before 17,
-    include its `/auth` prefix in `server_url`). Other arguments as `OAuth2Auth`."""
+    (`{server_url}/realms/{realm}/protocol/openid-connect/token`).
 
-    def __init__(self, server_url: str, realm: str, **options: Any) -> None:
+    Args:
+        server_url: Keycloak's base URL (before Keycloak 17, include its `/auth` prefix).
+        realm: The realm name.
+        client_id: As `OAuth2Auth`.
+        client_secret: As `OAuth2Auth`.
+        username: As `OAuth2Auth`.
+        password: As `OAuth2Auth`.
+        scope: As `OAuth2Auth`.
+        client_auth: As `OAuth2Auth`.
+        refresh_margin: As `OAuth2Auth`.
+        clock: As `OAuth2Auth`.
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        realm: str,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        scope: str | None = None,
+        client_auth: Literal["basic", "post"] = "basic",
+        refresh_margin: float = REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not realm or "/" in realm:
             raise InvalidArgument(f"realm must be a Keycloak realm name, not {realm!r}")
-        token_url = f"{server_url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token"
-        super().__init__(token_url, **options)
+        super().__init__(
+            f"{server_url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token",
+            client_id=client_id,
+            client_secret=client_secret,
+            username=username,
+            password=password,
+            scope=scope,
+            client_auth=client_auth,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
