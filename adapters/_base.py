@@ -176,10 +176,12 @@ class Adapter(ABC):
     # -- requests ------------------------------------------------------------------------
 
     def path(self, *segments: str) -> str:
-        """Percent-encode each segment, so `/`, `:` or `+` in an id stay inside it.
+        """Percent-encode each segment, so `?`, `#`, `%`, `:` or `+` in an id stay inside it.
 
         A segment of only dots is encoded too (`..` -> `%2E%2E`): URL normalization would
         otherwise remove it and send e.g. `get("dag", "..")` to the DAG's own endpoint.
+        An id with `/` is refused (InvalidArgument): 2.10.5 and 3.3.2 decode `%2F` before
+        routing, so `get("dag", "x/taskInstances")` would reach the task instances endpoint.
         """
         return self.prefix + "".join("/" + _segment(segment) for segment in segments)
 
@@ -464,6 +466,8 @@ class Adapter(ABC):
 def _segment(value: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidArgument(f"a dag_id or run_id must be a non-empty string, not {value!r}")
+    if "/" in value:  # the facade refuses it before detection; this guards direct use
+        raise InvalidArgument(f"an id with '/' would address another endpoint: {value[:80]!r}")
     encoded = quote(value, safe="")
     return encoded.replace(".", "%2E") if encoded.strip(".") == "" else encoded
 

@@ -27,7 +27,23 @@ SETTABLE_STATES = (DagRunState.QUEUED.value, DagRunState.SUCCESS.value, DagRunSt
 
 
 def identifier(name: str, value: object) -> str:
-    """A dag_id or run_id: a non-empty string (ids are path segments on the wire)."""
+    """A dag_id or run_id that goes into a URL path: a non-empty string without `/`.
+
+    Every other character is percent-encoded into its own segment, but `%2F` is no shelter
+    for `/`: Airflow 2.10.5 and 3.3.2 decode it before routing, so `get("dag",
+    "x/taskInstances")` reached the task instances endpoint on both
+    (tests/real/test_hostile_ids_real.py).
+    """
+    text = _text(name, value)
+    if "/" in text:
+        raise InvalidArgument(
+            f"{name} {_shown(text)} contains '/': Airflow decodes %2F in a path before routing, "
+            "so it would address another endpoint; no default id pattern allows '/'"
+        )
+    return text
+
+
+def _text(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidArgument(f"{name} must be a non-empty string, not {_shown(value)}")
     return value
@@ -44,7 +60,7 @@ def optional_run_id(value: object) -> str | None:
         raise InvalidArgument("run_id is empty: pass run_id=None to let the server choose one")
     if value is None:
         return None
-    run_id = identifier("run_id", value)
+    run_id = _text("run_id", value)  # sent in the body: the server judges its characters
     if len(run_id) > RUN_ID_MAX_LENGTH:
         raise InvalidArgument(
             f"run_id is {len(run_id)} characters long; Airflow stores at most "

@@ -16,6 +16,7 @@ from airflow_bridge.errors import (
     AuthenticationError,
     BadRequest,
     Conflict,
+    InvalidArgument,
     InvalidResponse,
     NotFound,
     PermissionDenied,
@@ -269,7 +270,7 @@ def test_naive_datetimes_are_refused_before_any_request_even_the_probe() -> None
         ("etl", "..", f"{V2_RUNS}/%2E%2E"),
         ("etl", ".", f"{V2_RUNS}/%2E"),
         ("..", "dags", "/api/v2/dags/%2E%2E/dagRuns/dags"),
-        ("etl", "a/../..", f"{V2_RUNS}/a%2F..%2F.."),
+        ("etl", "a%2F..%2F..", f"{V2_RUNS}/a%252F..%252F.."),
     ],
 )
 def test_dot_segment_ids_stay_in_their_segment(dag_id: str, run_id: str, path: str) -> None:
@@ -303,14 +304,17 @@ def test_ids_are_percent_encoded_so_they_cannot_leave_their_path_segment() -> No
     server = v2_server({})
     c = client(server)
     with pytest.raises(NotFound):
-        c.dag_runs.get("etl", "../../../version")
+        c.dag_runs.get("etl", "..%2F..%2Fversion")
     with pytest.raises(NotFound):
-        c.dag_runs.get("etl", "manual__2024-01-01T00:00:00+00:00/x")
+        c.dag_runs.get("etl", "manual__2024-01-01T00:00:00+00:00?x#y")
     paths = [r.url.raw_path.decode() for r in server.sent("GET")]
     assert paths == [
-        f"{V2_RUNS}/..%2F..%2F..%2Fversion",
-        f"{V2_RUNS}/manual__2024-01-01T00%3A00%3A00%2B00%3A00%2Fx",
+        f"{V2_RUNS}/..%252F..%252Fversion",
+        f"{V2_RUNS}/manual__2024-01-01T00%3A00%3A00%2B00%3A00%3Fx%23y",
     ]
+    with pytest.raises(InvalidArgument, match="decodes %2F"):  # servers route on decoded paths
+        c.dag_runs.get("etl", "../../../version")
+    assert len(server.sent()) == 2
 
 
 def test_v2_update_mask_is_sent_as_repeated_params() -> None:

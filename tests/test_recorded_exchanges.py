@@ -399,8 +399,9 @@ NEEDS = {
     "trigger_with_data_interval": "data_interval",
 }
 ORDER_BY["v1"]["list_order_by_repeated"] = ["-logical_date", "run_id"]
-# Inputs no server takes, refused before anything is sent (states that cannot be set).
-REFUSED_BEFORE_SENDING = {"patch_state_running", "patch_state_invalid"}
+# Inputs no server takes, refused before anything is sent (states that cannot be set; a run
+# id with "/", which the recording shows the router decodes and sends elsewhere).
+REFUSED_BEFORE_SENDING = {"patch_state_running", "patch_state_invalid", "get_slash_run_id"}
 # Refusals the facade names more precisely than the status does (a run id refused by the
 # run id pattern: a 500 page on Airflow 2, a 400 on Airflow 3).
 REFUSAL_CLASS: dict[str, type[ApiError]] = {"trigger_slash_run_id": InvalidRunId}
