@@ -186,6 +186,39 @@ def fanout_section(rows: list[dict[str, str]]) -> list[str]:
     ]
 
 
+def request_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(request_overhead has not been run: `benchmarks/run-all`)"]
+    table = [
+        [
+            r["contender"],
+            f"{_num(r['median']):.0f}",
+            f"{_num(r['min']):.0f}..{_num(r['max']):.0f}",
+            f"{_num(r['ratio_median']):.2f}x",
+        ]
+        for r in rows
+    ]
+    bridge = next((r for r in rows if r["contender"] == BRIDGE), None)
+    targets = []
+    if bridge is not None:
+        over = (_num(bridge["ratio_median"]) - 1) * 100
+        verdict = "met" if over <= 5 else "not met"
+        targets.append(f"- airflow_bridge within 5 % of raw httpx: {over:+.1f} %, {verdict}")
+    return [
+        "#### Per-request overhead: `get` of one run from a loopback server",
+        "",
+        _provenance(rows) + f" {rows[0]['note']}.",
+        "",
+        _table(
+            ["contender", "µs per call (median)", "range", "time vs raw httpx"],
+            table,
+            right={1, 2, 3},
+        ),
+        "",
+        *targets,
+    ]
+
+
 def render() -> str:
     """The section between the markers, markers excluded."""
     lines = [
@@ -201,6 +234,8 @@ def render() -> str:
         *parse_section(read("parse_speed")),
         "",
         *import_section(read("import_time")),
+        "",
+        *request_section(read("request_overhead")),
         "",
         *fanout_section(read("fanout")),
         "",

@@ -48,6 +48,7 @@ def main() -> None:
         "--source", type=Path, default=REPO, help="the checkout to install (this one)"
     )
     args = parser.parse_args()
+    run = Run("import_time")  # records the load average now, and again when it writes
     log(f"installing {args.source} into .bench/ (plain and [cli]) ...")
     plain, cli = bridge_python(source=args.source), bridge_python("cli", source=args.source)
     commands: dict[str, tuple[str, list[str | Path], Path]] = {
@@ -89,7 +90,6 @@ def main() -> None:
     for python in pythons:
         starts[python].clear()
     interleave(contenders, args.rounds, warmup=0)
-    run = Run("import_time")
     rows: list[Contender] = []
     for name, (installed, _, python) in commands.items():
         whole = next(c for c in contenders if c.name == name).samples
