@@ -32,6 +32,8 @@ class ApiRequest:
     path: str
     params: Params = ()
     json: Any = None
+    #: Request headers beyond the client's own (e.g. Accept for a task's log).
+    headers: Params = ()
 
 
 @attrs.frozen

@@ -53,6 +53,15 @@ class V1Adapter(Adapter):
         "run_id_pattern": None,
         "dag_id_pattern": None,
         "cursor_pagination": None,
+        # client.dags / client.task_instances: from the "New in version" notes of the 2.10
+        # spec (tags 2.2.0, paused 2.6.0, the /{map_index} paths 2.3.0); dag_id_pattern from
+        # the 2.3.0 changelog; clearTaskInstances' dag_run_id from apache/airflow#23516,
+        # first released in 2.4.0. Seen working on 2.10.5 (tests/real/test_runbook_real.py).
+        "dags.list.tags": "2.2.0",
+        "dags.list.dag_id_pattern": "2.3.0",
+        "dags.list.paused": "2.6.0",
+        "task_instances.map_index": "2.3.0",
+        "task_instances.clear": "2.4.0",
     }
     list_dates: ClassVar[Mapping[str, str]] = {
         **{

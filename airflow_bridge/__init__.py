@@ -7,8 +7,13 @@ with Client("http://127.0.0.1:8080", username="admin", password="admin") as clie
 
 from airflow_bridge._async.client import AsyncClient
 from airflow_bridge._async.dag_runs import AsyncDagRuns
+from airflow_bridge._async.dags import AsyncDags
+from airflow_bridge._async.tasks import AsyncTaskInstances
+from airflow_bridge._runbook_models import Dag, LogChunk, LogRecord, TaskInstance
 from airflow_bridge._sync.client import Client
 from airflow_bridge._sync.dag_runs import DagRuns
+from airflow_bridge._sync.dags import Dags
+from airflow_bridge._sync.tasks import TaskInstances
 from airflow_bridge.models import (
     AssetEvent,
     ClearedTaskInstance,
@@ -26,17 +31,25 @@ __all__ = [
     "AssetEvent",
     "AsyncClient",
     "AsyncDagRuns",
+    "AsyncDags",
+    "AsyncTaskInstances",
     "Capability",
     "ClearResult",
     "ClearedTaskInstance",
     "Client",
+    "Dag",
     "DagRun",
     "DagRunRef",
     "DagRunState",
     "DagRuns",
+    "Dags",
+    "LogChunk",
+    "LogRecord",
     "RunFilters",
     "RunType",
     "ServerInfo",
+    "TaskInstance",
+    "TaskInstances",
 ]
 
 

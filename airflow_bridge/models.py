@@ -298,6 +298,18 @@ Capability = Literal[
     "run_id_pattern",
     "dag_id_pattern",
     "cursor_pagination",
+    # the runbook beyond the run (client.dags, client.task_instances)
+    "dags.get",
+    "dags.list",
+    "dags.list.paused",
+    "dags.list.tags",
+    "dags.list.dag_id_pattern",
+    "dags.pause",
+    "task_instances.list",
+    "task_instances.get",
+    "task_instances.map_index",
+    "task_instances.logs",
+    "task_instances.clear",
 ]
 
 DATE_FILTERS = tuple(

@@ -71,6 +71,9 @@ PAIRS: tuple[Pair, ...] = (
     Pair("airflow_bridge/_async/client.py", "airflow_bridge/_sync/client.py"),
     Pair("airflow_bridge/_async/dag_runs.py", "airflow_bridge/_sync/dag_runs.py"),
     Pair("airflow_bridge/_async/driver.py", "airflow_bridge/_sync/driver.py"),
+    # the runbook beyond the run: AsyncDags -> Dags, AsyncTaskInstances -> TaskInstances
+    Pair("airflow_bridge/_async/dags.py", "airflow_bridge/_sync/dags.py"),
+    Pair("airflow_bridge/_async/tasks.py", "airflow_bridge/_sync/tasks.py"),
     # the token login flow: httpx calls `async_auth_flow` on an AsyncClient and
     # `sync_auth_flow` on a Client
     Pair(

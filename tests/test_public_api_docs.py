@@ -41,6 +41,8 @@ RAISES_NOTHING = {
     "airflow_bridge.Client.close",
     "airflow_bridge.AsyncDagRuns.__init__",
     "airflow_bridge.DagRuns.__init__",
+    *(f"airflow_bridge.{name}.__init__" for name in ("AsyncDags", "Dags")),
+    *(f"airflow_bridge.{name}.__init__" for name in ("AsyncTaskInstances", "TaskInstances")),
     # the fleet: views and the objects it builds for its callers, and its errors
     *(
         f"airflow_bridge.fleet.{name}"

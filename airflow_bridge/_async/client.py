@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import httpx
 
 from airflow_bridge._async.dag_runs import AsyncDagRuns
+from airflow_bridge._async.dags import AsyncDags
 from airflow_bridge._async.driver import AsyncDriver
+from airflow_bridge._async.tasks import AsyncTaskInstances
 from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
 from airflow_bridge.models import ServerInfo
 from airflow_bridge.types import ApiChoice
@@ -95,6 +97,8 @@ class AsyncClient:
         self._http = http_client or httpx.AsyncClient(**options)
         self._driver = AsyncDriver(settings, self._http)
         self.dag_runs = AsyncDagRuns(self._driver)
+        self.dags = AsyncDags(self._driver)
+        self.task_instances = AsyncTaskInstances(self._driver)
 
     def __repr__(self) -> str:
         detected = self._driver.detected

@@ -86,6 +86,7 @@ class AsyncDriver:
             self._settings.base_url + step.path,
             params=step.params or None,
             json=step.json,
+            headers=dict(step.headers) or None,
         )
         sent_with: dict[str, Any] = {} if self._auth is None else {"auth": self._auth}
         for attempt in (1, 2):

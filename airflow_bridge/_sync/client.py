@@ -17,7 +17,9 @@ import httpx
 
 from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
 from airflow_bridge._sync.dag_runs import DagRuns
+from airflow_bridge._sync.dags import Dags
 from airflow_bridge._sync.driver import Driver
+from airflow_bridge._sync.tasks import TaskInstances
 from airflow_bridge.models import ServerInfo
 from airflow_bridge.types import ApiChoice
 
@@ -97,6 +99,8 @@ class Client:
         self._http = http_client or httpx.Client(**options)
         self._driver = Driver(settings, self._http)
         self.dag_runs = DagRuns(self._driver)
+        self.dags = Dags(self._driver)
+        self.task_instances = TaskInstances(self._driver)
 
     def __repr__(self) -> str:
         detected = self._driver.detected
