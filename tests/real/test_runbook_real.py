@@ -67,7 +67,9 @@ def run_runbook(server: dict[str, Any]) -> dict[str, Any]:
             seen["states"] = {task: str(ti.state) for task, ti in sorted(tis.items())}
             seen["tries"] = {task: ti.try_number for task, ti in sorted(tis.items())}
             failed = client.task_instances.failed(DAG, run_id)
-            seen["failed"] = [(ti.task_id, ti.map_index, ti.try_number, ti.operator) for ti in failed]
+            seen["failed"] = [
+                (ti.task_id, ti.map_index, ti.try_number, ti.operator) for ti in failed
+            ]
             got = client.task_instances.get(DAG, run_id, "explode")
             seen["get"] = (got.task_id, str(got.state), got.queue, got.pool)
             records = client.task_instances.logs(DAG, run_id, "explode")
