@@ -6,7 +6,8 @@
 - `Gateway`: an Airflow behind a proxy that checks each bearer token with a `verify` callable
   (signature, audience, expiry), then forwards the request to a FakeAirflow 2.10.5 as its
   admin. Tokens can be revoked, so a server-side refusal (401) of a token that has not expired
-  can be provoked.
+  can be provoked. Like a managed service, it guards every path, /version included: the
+  client's version probe is refused until it is sent with credentials.
 
 Both count what they saw, so tests can assert one login for many requests.
 """
@@ -72,6 +73,8 @@ class Loopback:
         self._server.daemon_threads = True
         self._server.app = self  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.statuses: list[int] = []  # the answers to API calls (version probes aside)
+        self.probes: list[tuple[str, int]] = []  # the version probes: (path, status)
 
     def __enter__(self) -> Loopback:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -83,6 +86,13 @@ class Loopback:
 
     def handle(self, request: _Handler, method: str) -> None:
         raise NotImplementedError
+
+    def record(self, path: str, status: int) -> None:
+        """Note an answer: to a version probe, or to an API call."""
+        if path.endswith("/version"):
+            self.probes.append((path, status))
+        else:
+            self.statuses.append(status)
 
 
 class TokenEndpoint(Loopback):
@@ -193,7 +203,6 @@ class Gateway(Loopback):
         self.verify = verify
         self.fake = FakeAirflow("2.10.5")
         self._transport = self.fake.transport()
-        self.statuses: list[int] = []
         self.tokens: list[str] = []
         self.revoked: set[str] = set()
         self._lock = threading.Lock()
@@ -215,9 +224,10 @@ class Gateway(Loopback):
         body = request._body()
         header = request.headers.get("Authorization", "")
         with self._lock:
-            self.tokens.append(header[7:])
+            if header:
+                self.tokens.append(header[7:])
             if not self._check(header):
-                self.statuses.append(401)
+                self.record(request.path, 401)
                 return request._reply(
                     401, {"title": "Unauthorized", "status": 401}, {"WWW-Authenticate": "Bearer"}
                 )
@@ -232,7 +242,7 @@ class Gateway(Loopback):
             )
             response = self._transport.handle_request(upstream)
             response.read()
-            self.statuses.append(response.status_code)
+            self.record(request.path, response.status_code)
         request._reply(response.status_code, response.content)
 
 

@@ -44,7 +44,7 @@ def test_an_id_token_for_the_audience_is_fetched_cached_and_verified(
 ) -> None:
     gateway = Gateway(google.verify_id_token(AUDIENCE))
     auth = GoogleAuth.id_token(AUDIENCE, service_account_file=key_file)
-    with serving(gateway), Client(gateway.url, auth=auth, api="v1") as client:
+    with serving(gateway), Client(gateway.url, auth=auth) as client:
         run = client.dag_runs.trigger("bridge_plain")
         assert client.dag_runs.get("bridge_plain", run.run_id).run_id == run.run_id
     assert [a["target_audience"] for a in google.assertions] == [AUDIENCE]  # one fetch
@@ -58,10 +58,12 @@ def test_a_token_for_another_audience_is_refused_by_the_server(
 
     gateway = Gateway(google.verify_id_token(AUDIENCE))
     auth = GoogleAuth.id_token("https://other.example", service_account_file=key_file)
-    client = Client(gateway.url, auth=auth, api="v1")
-    with serving(gateway), client, pytest.raises(AuthenticationError):
+    client = Client(gateway.url, auth=auth)
+    with serving(gateway), client, pytest.raises(AuthenticationError, match="version probe"):
         client.dag_runs.list("bridge_plain")
-    assert gateway.statuses == [401, 401]  # refused, fetched again once, refused again
+    # detection: refused without credentials, with the token, with a token fetched again
+    assert gateway.probes == [("/api/v2/version", 401)] * 3
+    assert gateway.statuses == []
     assert len(google.assertions) == 2
 
 
@@ -73,7 +75,7 @@ def test_an_id_token_is_refreshed_before_it_expires(
     auth = GoogleAuth.id_token(
         AUDIENCE, service_account_file=key_file, clock=lambda: time.time() + shift[0]
     )
-    with serving(gateway), Client(gateway.url, auth=auth, api="v1") as client:
+    with serving(gateway), Client(gateway.url, auth=auth) as client:
         run = client.dag_runs.trigger("bridge_plain")  # one request each, from here on
         shift[0] = google.lifetime - 31
         client.dag_runs.get("bridge_plain", run.run_id)
@@ -92,7 +94,7 @@ def test_access_tokens_for_composer_from_application_default_credentials(
     auth = GoogleAuth.access_token()
 
     async def main() -> None:
-        client = AsyncClient(gateway.url, auth=auth, api="v1")
+        client = AsyncClient(gateway.url, auth=auth)
         async with client, anyio.create_task_group() as tasks:
             for _ in range(6):
                 tasks.start_soon(client.dag_runs.list, "bridge_plain")
@@ -109,7 +111,7 @@ def test_an_id_token_from_application_default_credentials(
 ) -> None:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
     gateway = Gateway(google.verify_id_token(AUDIENCE))
-    with serving(gateway), Client(gateway.url, auth=GoogleAuth.id_token(AUDIENCE), api="v1") as c:
+    with serving(gateway), Client(gateway.url, auth=GoogleAuth.id_token(AUDIENCE)) as c:
         c.dag_runs.list("bridge_plain")
     assert [a["target_audience"] for a in google.assertions] == [AUDIENCE]
 
@@ -121,7 +123,7 @@ def test_a_refusal_by_google_names_the_account_not_the_key(
     google.refuse = True
     gateway = Gateway(google.verify_id_token(AUDIENCE))
     auth = GoogleAuth.id_token(AUDIENCE, service_account_file=key_file)
-    client = Client(gateway.url, auth=auth, api="v1")
+    client = Client(gateway.url, auth=auth)
     with serving(gateway), client, pytest.raises(CredentialsUnavailable) as failed:
         client.dag_runs.list("bridge_plain")
     assert google.email in str(failed.value) and "RefreshError" in str(failed.value)

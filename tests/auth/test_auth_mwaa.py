@@ -73,7 +73,6 @@ class WebServer(Loopback):
         self.tokens: dict[str, float] = {}  # web login tokens it will take, and until when
         self.sessions: set[str] = set()
         self.logins = 0
-        self.statuses: list[int] = []
         self._lock = threading.Lock()
 
     def issue(self) -> dict[str, str]:
@@ -106,7 +105,7 @@ class WebServer(Loopback):
                 if "=" in part
             )
             if cookies.get("session") not in self.sessions:
-                self.statuses.append(401)
+                self.record(request.path, 401)
                 return request._reply(401, {"title": "Unauthorized", "status": 401})
             upstream = httpx.Request(
                 method,
@@ -116,7 +115,7 @@ class WebServer(Loopback):
             )
             response = self.fake.transport().handle_request(upstream)
             response.read()
-            self.statuses.append(response.status_code)
+            self.record(request.path, response.status_code)
         request._reply(response.status_code, response.content)
 
 
@@ -139,7 +138,7 @@ def stubbed(web: WebServer, logins: int) -> tuple[Any, Stubber]:
 def test_a_web_login_token_becomes_a_session_used_for_every_request(web: WebServer) -> None:
     client, stubber = stubbed(web, logins=1)
     auth = MWAAAuth(ENV, client=client, login_url=f"{web.url}/aws_mwaa/login")
-    with Client(web.url, auth=auth, api="v1") as c:
+    with Client(web.url, auth=auth) as c:
         run = c.dag_runs.trigger("bridge_plain")
         assert [r.run_id for r in c.dag_runs.list("bridge_plain")] == [run.run_id]
     stubber.assert_no_pending_responses()
@@ -152,7 +151,7 @@ def test_an_ended_session_is_replaced_once(web: WebServer) -> None:
     auth = MWAAAuth(ENV, client=client, login_url=f"{web.url}/aws_mwaa/login")
 
     async def main() -> None:
-        async with AsyncClient(web.url, auth=auth, api="v1") as c:
+        async with AsyncClient(web.url, auth=auth) as c:
             await c.dag_runs.list("bridge_plain")
             web.sessions.clear()  # the web server forgot every session
             async with anyio.create_task_group() as tasks:
@@ -188,7 +187,7 @@ def test_a_refusal_by_aws_is_named_by_its_code(
     )
     stubber.activate()
     auth = MWAAAuth(ENV, client=client, login_url=f"{web.url}/aws_mwaa/login")
-    c = Client(web.url, auth=auth, api="v1")
+    c = Client(web.url, auth=auth)
     with c, pytest.raises(CredentialsUnavailable, match="AccessDeniedException") as failed:
         c.dag_runs.list("bridge_plain")
     assert "bridge-env" in str(failed.value)
@@ -206,7 +205,7 @@ def test_a_login_the_web_server_refuses_is_an_authentication_error(
     stubber.add_response("create_web_login_token", issued, {"Name": ENV})
     stubber.activate()
     auth = MWAAAuth(ENV, client=client, login_url=f"{web.url}/aws_mwaa/login")
-    c = Client(web.url, auth=auth, api="v1")
+    c = Client(web.url, auth=auth)
     with c, pytest.raises(AuthenticationError, match="did not open a session") as refused:
         c.dag_runs.list("bridge_plain")
     assert refused.value.status == 401
@@ -220,7 +219,7 @@ def test_the_session_cookie_is_in_no_repr_or_log(
     caplog.set_level(logging.DEBUG)
     client, _ = stubbed(web, logins=1)
     auth = MWAAAuth(ENV, client=client, login_url=f"{web.url}/aws_mwaa/login")
-    with Client(web.url, auth=auth, api="v1") as c:
+    with Client(web.url, auth=auth) as c:
         c.dag_runs.list("bridge_plain")
     (session,) = web.sessions
     # httpcore's own DEBUG trace prints raw response headers (Set-Cookie included): outside
