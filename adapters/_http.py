@@ -79,7 +79,7 @@ def check(reply: Reply, classify: Callable[[Reply], type[ApiError]] | None = Non
     body = json_or_text(reply)
     chosen = classify(reply) if classify else error_class(reply.status)
     raise chosen(
-        error_message(body) or f"HTTP {reply.status}",
+        _short(error_message(body)) or f"HTTP {reply.status}",
         status=reply.status,
         method=reply.method,
         url=reply.url,
@@ -164,10 +164,23 @@ def _validation_item(item: Any) -> str:
 
 
 def _html_message(text: str) -> str:
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    head = text[:_SCANNED]  # a page's title is near its top; never scan an enormous body
+    title = re.search(r"<title>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
     if title:
         return " ".join(title.group(1).split())
-    return " ".join(re.sub(r"<[^>]+>", " ", text).split())[:200]
+    return " ".join(re.sub(r"<[^>]+>", " ", head).split())[:200]
+
+
+#: Characters of an error body searched for its message, and the most a message keeps.
+_SCANNED = 65_536
+MESSAGE_MAX = 500
+
+
+def _short(message: str) -> str:
+    """The message, cut to MESSAGE_MAX characters (a 10 MB `detail` stays in `.body`)."""
+    if len(message) <= MESSAGE_MAX:
+        return message
+    return f"{message[: MESSAGE_MAX - 30]}... ({len(message):,} characters)"
 
 
 def json_or_text(reply: Reply) -> Any:
