@@ -252,7 +252,8 @@ class TaskInstances:
             run_id: The run.
             task_ids: Only these tasks; None: every task of the run (narrowed by
                 `only_failed`).
-            only_failed: Only instances in state failed (upstream_failed ones are not).
+            only_failed: Only instances that failed: state failed or upstream_failed (both
+                cleared on 2.10.5 and 3.3.2).
             include_downstream: Also the tasks downstream of the chosen ones.
             reset_dag_run: Put a finished run back to be scheduled (as the UI does).
             dry_run: True lists what would be cleared and changes nothing.

@@ -124,6 +124,7 @@ def test_runbook(live_server: dict[str, Any]) -> None:
     assert seen["no_log_before_first_try"] == []
     assert seen["dry_run"] == [("after", -1), ("explode", -1)]
     assert seen["still_failed"] == "failed"
+    assert seen["cleared"] == ["after", "explode"]  # only_failed: upstream_failed too
     assert seen["requeued"] in ("queued", "running")
     assert seen["second_run"] == "failed"
     assert seen["second_try"] == ("failed", 2)
