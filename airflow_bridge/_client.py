@@ -21,6 +21,7 @@ import anyio
 import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
+from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
 from airflow_bridge.errors import (
     AuthenticationError,
@@ -168,7 +169,14 @@ def http_options(
                 f"http_client= is used as given, so {', '.join(ignored)} would be ignored: "
                 "configure them on the httpx client you pass, or drop http_client="
             )
-    return {"timeout": timeout, "verify": verify, "headers": headers, "transport": transport}
+    return {
+        "timeout": timeout,
+        "verify": verify,
+        "headers": headers,
+        "transport": transport,
+        # Bounds every answer while it streams in (see _body_limit; not on http_client=).
+        "event_hooks": {"response": [BodyLimit(DEFAULT_MAX_BODY)]},
+    }
 
 
 def _split_base_url(url: str) -> tuple[str, str | None, str | None]:

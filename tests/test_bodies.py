@@ -273,3 +273,9 @@ def test_a_proxy_error_page_is_server_error_for_every_operation(version: str, st
         error = outcome(call, c)
         assert isinstance(error, ServerError), (name, repr(error))
         assert error.status == status and len(str(error)) < MESSAGE_BOUND
+
+
+def test_the_clients_own_http_client_has_the_default_bound() -> None:
+    error = outcome(OPERATIONS["get"], client("v2", lambda: httpx.Response(200, content=endless())))
+    assert isinstance(error, InvalidResponse)
+    assert f"the limit is {DEFAULT_MAX_BODY:,} bytes" in str(error)

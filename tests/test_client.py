@@ -314,7 +314,7 @@ def test_ids_are_percent_encoded_so_they_cannot_leave_their_path_segment() -> No
     ]
     with pytest.raises(InvalidArgument, match="decodes %2F"):  # servers route on decoded paths
         c.dag_runs.get("etl", "../../../version")
-    assert len(server.sent()) == 2
+    assert len(server.sent("GET")) == 2
 
 
 def test_v2_update_mask_is_sent_as_repeated_params() -> None:
