@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from airflow_bridge._runbook_models import Dag
+from airflow_bridge.models import Dag
 
 from ._base import Adapter
 from ._dates import parse_datetime

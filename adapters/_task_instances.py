@@ -22,8 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from airflow_bridge._runbook_models import LogChunk, LogRecord, TaskInstance
-from airflow_bridge.models import ClearResult
+from airflow_bridge.models import ClearResult, LogChunk, LogRecord, TaskInstance
 
 from ._base import Adapter, _cleared_ti
 from ._dates import parse_datetime

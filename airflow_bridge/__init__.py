@@ -9,7 +9,6 @@ from airflow_bridge._async.client import AsyncClient
 from airflow_bridge._async.dag_runs import AsyncDagRuns
 from airflow_bridge._async.dags import AsyncDags
 from airflow_bridge._async.tasks import AsyncTaskInstances
-from airflow_bridge._runbook_models import Dag, LogChunk, LogRecord, TaskInstance
 from airflow_bridge._sync.client import Client
 from airflow_bridge._sync.dag_runs import DagRuns
 from airflow_bridge._sync.dags import Dags
@@ -18,11 +17,15 @@ from airflow_bridge.models import (
     AssetEvent,
     ClearedTaskInstance,
     ClearResult,
+    Dag,
     DagRun,
     DagRunRef,
     DagRunState,
+    LogChunk,
+    LogRecord,
     RunType,
     ServerInfo,
+    TaskInstance,
 )
 from airflow_bridge.types import ApiChoice, Capability, RunFilters
 

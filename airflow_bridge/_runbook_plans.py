@@ -13,11 +13,11 @@ from typing import TypeVar
 
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _plans as plans
-from airflow_bridge._runbook_models import LogChunk
 from airflow_bridge.adapters import Adapter, ApiRequest, Reply
 from airflow_bridge.adapters import _task_instances as tis
 from airflow_bridge.adapters._dags import DagQuery
 from airflow_bridge.errors import InvalidArgument
+from airflow_bridge.models import LogChunk
 
 T = TypeVar("T")
 PAGE_SIZE = 100  # the largest page both generations serve

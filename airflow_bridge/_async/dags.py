@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _runbook_plans as rb
-from airflow_bridge._runbook_models import Dag
 from airflow_bridge.adapters import _dags
+from airflow_bridge.models import Dag
 
 if TYPE_CHECKING:
     from airflow_bridge._async.driver import AsyncDriver

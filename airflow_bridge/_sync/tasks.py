@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _runbook_plans as rb
-from airflow_bridge._runbook_models import LogRecord, TaskInstance
 from airflow_bridge.adapters import _task_instances as tis
 from airflow_bridge.errors import InvalidArgument
-from airflow_bridge.models import ClearResult
+from airflow_bridge.models import ClearResult, LogRecord, TaskInstance
 
 if TYPE_CHECKING:
     from airflow_bridge._sync.driver import Driver
