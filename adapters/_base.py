@@ -305,8 +305,8 @@ class Adapter(ABC):
             descending, name = key.startswith("-"), key.lstrip("-")
             if name not in ORDER_FIELDS:
                 raise InvalidArgument(
-                    f"cannot order by {name!r}; use one of {', '.join(ORDER_FIELDS)} "
-                    "(prefix '-' for descending)"
+                    f"order_by {name!r} is not a field runs can be ordered by; use one of "
+                    f"{', '.join(ORDER_FIELDS)} (prefix '-' for descending)"
                 )
             if name not in self.order_fields:
                 raise UnsupportedOperation(

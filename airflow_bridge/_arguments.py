@@ -178,8 +178,8 @@ def order_by(value: object) -> tuple[str, ...]:
     for key in _many("order_by", value):
         if not isinstance(key, str) or key.lstrip("-") not in ORDER_FIELDS or key.count("-") > 1:
             raise InvalidArgument(
-                f"cannot order by {key!r}; use one of {', '.join(ORDER_FIELDS)} "
-                "(prefix '-' for descending)"
+                f"order_by {key!r} is not a field runs can be ordered by; use one of "
+                f"{', '.join(ORDER_FIELDS)} (prefix '-' for descending)"
             )
         keys.append(key)
     return tuple(keys)

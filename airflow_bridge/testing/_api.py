@@ -290,7 +290,8 @@ class Api(ABC):
             removes = values["note"] == "" and self.release.has("empty_note_removes")
             self.store.set_note(run, None if removes else values["note"])
         if values.get("state") is not None:
-            self.store.mark(run, values["state"])
+            skips = self.release.has("success_skips_unstarted")
+            self.store.mark(run, values["state"], success_skips_unstarted=skips)
         return self.ok(self.run_body(run))
 
     def clear(self, call: Call) -> Response:

@@ -33,7 +33,7 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "health.dag_processor": "2.7.0",  # not in 2.6.3's health schema nor its recording
         "pendulum3": "2.8.0",  # the installed pendulum words its TypeError differently
         "trigger_data_interval": "2.9.0",  # readOnly in the schema before (2.6.3-2.8.4)
-        "empty_note_removes": None,
+        **dict.fromkeys(("empty_note_removes", "success_skips_unstarted"), None),
     },
     # From the 3.0.0 and 3.2.1 specs, the 3.3.2 sources and recordings of 3.0.6 to 3.3.2.
     "v2": {
@@ -62,6 +62,9 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "database_error_handler": "3.3.0",  # a naive date: a JSON 500, plain text before
         "run_id_no_dotdot": "3.3.0",  # seen on 3.3.2
         "empty_note_removes": "3.3.0",  # seen on 3.3.2 (its code); 3.0-3.2 stored ""
+        # a run marked success skips its unstarted tasks (2.10.5 marks them success): seen on
+        # 3.3.2; 3.0-3.2 not checked against a live server
+        "success_skips_unstarted": "3.3.0",
         "keyset_null_placement": "3.3.1",  # NULLs placed as the database sorts them
     },
 }

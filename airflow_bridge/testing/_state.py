@@ -200,8 +200,13 @@ class Store:
     def delete(self, run: Run) -> None:
         del self.runs[(run.dag_id, run.run_id)]
 
-    def mark(self, run: Run, state: str) -> None:
-        """PATCH state: what "mark success/failed" and "queue again" do to run and tasks."""
+    def mark(self, run: Run, state: str, *, success_skips_unstarted: bool = False) -> None:
+        """PATCH state: what "mark success/failed" and "queue again" do to run and tasks.
+
+        Marked failed, unstarted tasks are skipped; marked success, they succeed on 2.10.5 but
+        are skipped on 3.3.2 (`success_skips_unstarted`; both seen live). Running ones take the
+        run's state.
+        """
         now = self.clock.now()
         run.state = state
         run.updated_at = now
@@ -213,7 +218,8 @@ class Store:
         run.end_date = now
         for ti in run.tasks:
             if ti.state not in FINISHED:
-                ti.state = state if state == SUCCESS or ti.state == RUNNING else "skipped"
+                kept = ti.state == RUNNING or (state == SUCCESS and not success_skips_unstarted)
+                ti.state = state if kept else "skipped"
 
     def set_note(self, run: Run, note: str | None) -> None:
         run.note = note

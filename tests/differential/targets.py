@@ -116,7 +116,7 @@ class Execution:
     # -- one op --------------------------------------------------------------------------
 
     def step(self, index: int, o: Op) -> None:
-        step = Step(index, repr(o))
+        step = Step(index, repr(o), run=o.run)
         handle = o.run
         if handle is not None and handle not in self.ids:
             # a run the sequence never triggered: a plain id, or the shape the op names
@@ -277,7 +277,7 @@ class Execution:
     def read_back(self, index: int) -> None:
         """Every run the sequence named, by get; and the window, by list and count."""
         for handle in sorted(self.ids, key=lambda h: (len(h), h)):
-            step = Step(index, f"read back {handle} (get)")
+            step = Step(index, f"read back {handle} (get)", run=handle)
             try:
                 step.value = self.memory.run(self.runs.get(self.dags[handle], self.ids[handle]))
             except Exception as exc:
@@ -299,6 +299,11 @@ class Execution:
 
     def cleanup(self) -> None:
         for dag_id, run_id in reversed(self.tried):
+            # no call can address an id with "/" (InvalidArgument): it must simply not exist
+            if "/" in run_id and all(
+                r.run_id != run_id for r in self.runs.list(dag_id, **self.window())
+            ):
+                continue
             if not remove(self.client, dag_id, run_id):
                 self.transcript.cleanup.append(f"{dag_id}/{run_id}")
 
@@ -332,6 +337,8 @@ def names_argument(exc: Exception, o: Op) -> bool:
     if not isinstance(exc, ValueError | TypeError):
         return False
     passed = {TRIGGER_ARGS.get(name, name) for name, value in o.args if value is not None}
+    if o.run is not None:  # an op on a run passes its dag_id and run_id (by its handle)
+        passed |= {"dag_id", "run_id"}
     if o.kind in ("list", "count"):
         passed |= {"logical_date_gte", "logical_date_lte"}
     return any(re.search(rf"(?<![a-z_]){name}(?![a-z_])", str(exc)) for name in passed)
