@@ -1,4 +1,5 @@
-"""Inputs give the same outcome on Airflow 2 and 3 (issue 9, items 1, 2, 4, 7, 9 and 10).
+"""Inputs give the same outcome on Airflow 2 and 3 (issue 9, items 1, 2, 4, 7, 9 and 10), and
+the README's kept differences are pinned as they are.
 
 Each test runs against the fake Airflow 2.10.5 and 3.3.2 (the `fake_airflow` fixture) or
 against scripted transports whose answers were seen on the live servers (the bodies below
@@ -568,3 +569,54 @@ def test_a_duplicate_run_is_a_conflict_that_says_why_on_both(api: str) -> None:
         pytest.raises(Conflict, match=r"already|Unique constraint violation: Serious"),
     ):
         c.dag_runs.trigger("bridge_plain", run_id="r", logical_date=AWARE)
+
+
+# -- kept differences (README table, rows marked kept) -----------------------------------------
+
+
+def test_deleting_a_running_run_is_a_conflict_on_airflow_3_only(fake_airflow: FakeAirflow) -> None:
+    """Kept: 2.10.5 deletes a running run, 3.3.2 answers 409 (both seen live, see
+    tests/real/test_sameness_inputs_real.py); the facade does not read the state first."""
+    with connect(fake_airflow) as client:
+        runs = client.dag_runs
+        run = runs.trigger("bridge_plain", run_id="running-1")
+        fake_airflow.advance(run.run_id, to="running")
+        if fake_airflow.api == "v1":
+            runs.delete("bridge_plain", run.run_id)
+            assert runs.list("bridge_plain") == []
+            return
+        with pytest.raises(Conflict, match="cannot be deleted in running state"):
+            runs.delete("bridge_plain", run.run_id)
+        assert [r.run_id for r in runs.list("bridge_plain")] == ["running-1"]
+
+
+# 3.3.2's recorded answer to an unknown run type (fixtures/3.3.2/list_run_type_legacy.json),
+# with the names of DagRunType in the 3.0.0 spec (no recorded 3.0 body; no 3.0 server here).
+V30_RUN_TYPES = "backfill, scheduled, manual, asset_triggered"
+
+
+@pytest.mark.parametrize("name", [RunType.ASSET_MATERIALIZATION, "operator_triggered"])
+def test_a_run_type_an_older_airflow_3_lacks_is_its_bad_request(name: RunType | str) -> None:
+    """Kept: run types are validated against RunType (the newest release's names), so a name
+    Airflow 3.0 lacks is sent and 3.0 answers 422 -> BadRequest, not InvalidArgument."""
+    sent: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v2/version":
+            return httpx.Response(200, json={"version": "3.0.6"})
+        if request.url.path == "/api/v1/version":
+            return httpx.Response(404, json={"detail": "Not Found"})
+        if request.url.path == "/auth/token":
+            return httpx.Response(201, json={"access_token": "x.e30.y"})
+        sent.append(request)
+        detail = f"Invalid value for run type. Valid values are {V30_RUN_TYPES}"
+        return httpx.Response(422, json={"detail": detail})
+
+    transport = httpx.MockTransport(handle)
+    with Client("http://af", username="a", password="b", transport=transport) as c:
+        with pytest.raises(BadRequest, match="Invalid value for run type") as caught:
+            c.dag_runs.list("bridge_plain", run_types=[name])
+        assert not isinstance(caught.value, InvalidArgument)
+        with pytest.raises(InvalidArgument):  # a name no release has: refused before sending
+            c.dag_runs.list("bridge_plain", run_types=["materialised"])
+    assert [dict(r.url.params.multi_items()).get("run_type") for r in sent] == [str(name)]
