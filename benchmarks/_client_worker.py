@@ -2,7 +2,8 @@
 
 Run by parse_speed.py with the python of a venv holding one apache-airflow-client release:
 both releases import as `airflow_client.client`, so each needs its own interpreter, and this
-script must not import airflow_bridge. Usage: `python _client_worker.py PAYLOAD`. It prints
+script must not import airflow_bridge. Usage: `python _client_worker.py PAYLOAD CLOCK`
+(CLOCK: `cpu` or `wall`, see `_timing.py`). It prints
 one JSON line describing itself (version, libraries, contenders), then answers each line
 `<contender>` on stdin with one JSON line `{"seconds": ..., "runs": ...}` for one timed call,
 so the parent can interleave these calls with its own contenders; an empty line ends it.
@@ -78,7 +79,7 @@ def contenders_v2(payload: bytes) -> dict[str, Parse]:
 
 
 def main() -> None:
-    payload = Path(sys.argv[1]).read_bytes()
+    payload, clock = Path(sys.argv[1]).read_bytes(), sys.argv[2]
     version = metadata.version("apache-airflow-client")
     contenders = (contenders_v3 if version.startswith("3.") else contenders_v2)(payload)
     hello = {
@@ -91,7 +92,7 @@ def main() -> None:
         name = line.strip()
         if not name:
             break
-        seconds, runs = timed(contenders[name])
+        seconds, runs = timed(contenders[name], clock)
         print(json.dumps({"seconds": seconds, "runs": runs}), flush=True)
 
 

@@ -101,9 +101,9 @@ def build_payload(generation: Generation, runs: int) -> tuple[Path, bytes, str]:
 class Worker:
     """An official client's `_client_worker.py`, kept running for the whole benchmark."""
 
-    def __init__(self, python: Path, payload: Path) -> None:
+    def __init__(self, python: Path, payload: Path, clock: str) -> None:
         self.process = subprocess.Popen(
-            [python, WORKER, payload],
+            [python, WORKER, payload, clock],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -148,7 +148,7 @@ def checked(call: Callable[[], tuple[float, int]], what: str, runs: int) -> Call
 
 
 def contenders_for(
-    generation: Generation, data: bytes, runs: int, worker: Worker
+    generation: Generation, data: bytes, runs: int, worker: Worker, clock: str
 ) -> list[Contender]:
     server = ServerInfo(base_url="http://bench", api=generation.api)
     adapter = generation.adapter(server)
@@ -171,13 +171,20 @@ def contenders_for(
         return len([DagRun(**values) for values in built])
 
     found: list[tuple[str, str, Callable[[], tuple[float, int]]]] = [
-        ("json.loads", "json.loads(bytes)", lambda: timed(lambda: json.loads(data))),
-        (ATTRS_FLOOR, "json.loads + DagRun(**values) x runs", lambda: timed(attrs_floor)),
-        (BRIDGE, f"{name}.parse_page, json", lambda: timed(bridge(None))),
+        ("json.loads", "json.loads(bytes)", lambda: timed(lambda: json.loads(data), clock)),
+        (ATTRS_FLOOR, "json.loads + DagRun(**values) x runs", lambda: timed(attrs_floor, clock)),
+        (BRIDGE, f"{name}.parse_page, json", lambda: timed(bridge(None), clock)),
     ]
     if fast is not None:
-        found.append(("orjson.loads", "orjson.loads(bytes)", lambda: timed(lambda: fast[0](data))))
-        found.append((BRIDGE_FAST, f"{name}.parse_page, orjson", lambda: timed(bridge(fast))))
+        orjson_loads = fast[0]
+        found += [
+            (
+                "orjson.loads",
+                "orjson.loads(bytes)",
+                lambda: timed(lambda: orjson_loads(data), clock),
+            ),
+            (BRIDGE_FAST, f"{name}.parse_page, orjson", lambda: timed(bridge(fast), clock)),
+        ]
     for call in worker.contenders:
         label = f"{CLIENT} {worker.version}"
         found.append((f"{label} {call}", call, lambda call=call: worker.call(call)))
@@ -188,20 +195,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5000, help="runs per payload (5000)")
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (15)")
+    parser.add_argument(
+        "--clock", choices=("cpu", "wall"), default="cpu", help="see _timing.py (cpu)"
+    )
     args = parser.parse_args()
     run = Run("parse_speed")
     notes = []
     for generation in GENERATIONS:
         path, data, where = build_payload(generation, args.runs)
-        worker = Worker(client_python(generation.client_version), path)
+        worker = Worker(client_python(generation.client_version), path, args.clock)
         try:
-            contenders = contenders_for(generation, data, args.runs, worker)
+            contenders = contenders_for(generation, data, args.runs, worker, args.clock)
             log(f"{generation.label}: {len(contenders)} contenders x {args.rounds} rounds ...")
             interleave(contenders, args.rounds)
         finally:
             worker.close()
         for contender in contenders:
-            contender.note = where
+            contender.note = f"{where}; clock: {args.clock}"
         run.add(generation.label, contenders, unit="runs/s", reference=BRIDGE)
         libraries = ", ".join(f"{k} {v}" for k, v in worker.libraries.items()) or "no pydantic"
         notes.append(f"{generation.label}: {where}; {CLIENT} {worker.version} ({libraries})")
