@@ -17,6 +17,13 @@ fixture `fake_airflow` (`airflow_bridge.testing.pytest_plugin`), or a loopback s
 oracle the library is tested against.
 """
 
+from airflow_bridge.testing._auth_schemes import (
+    AuthScheme,
+    GoogleScheme,
+    KerberosScheme,
+    MWAAScheme,
+    OAuth2Scheme,
+)
 from airflow_bridge.testing._clock import Clock, ManualClock
 from airflow_bridge.testing._fake import FakeAirflow
 from airflow_bridge.testing._faults import Fault
@@ -25,11 +32,16 @@ from airflow_bridge.testing._state import BRIDGE_DAGS, DagSpec
 
 __all__ = [
     "BRIDGE_DAGS",
+    "AuthScheme",
     "Clock",
     "DagSpec",
     "FakeAirflow",
     "FakeServer",
     "Fault",
+    "GoogleScheme",
+    "KerberosScheme",
+    "MWAAScheme",
     "ManualClock",
+    "OAuth2Scheme",
     "serve_forever",
 ]

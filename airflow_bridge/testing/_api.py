@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from airflow_bridge.testing._auth_schemes import AuthScheme
 from airflow_bridge.testing._gates import Release
 from airflow_bridge.testing._http import (
     Abort,
@@ -62,14 +63,28 @@ class Api(ABC):
     validates_first: ClassVar[bool]  # the body before the run lookup (FastAPI), or after
 
     def __init__(
-        self, store: Store, *, version: str, users: Mapping[str, str], roles: Mapping[str, str]
+        self,
+        store: Store,
+        *,
+        version: str,
+        users: Mapping[str, str],
+        roles: Mapping[str, str],
+        scheme: AuthScheme | None = None,
     ) -> None:
         self.store = store
         self.version = version
         self.release = Release(self.api, version)
         self.users = dict(users)
         self.roles = dict(roles)
-        routes = [*self.routes(), *self.own_routes()]
+        #: How non-public endpoints authenticate; None: the generation's own (`_auth_schemes`).
+        self.scheme = scheme
+        if scheme is not None:
+            scheme.bind(self)
+        logins = scheme.routes() if scheme else []
+        #: The scheme's own endpoints (a token endpoint, a web login): not the API's, so
+        #: none of its checks apply to them.
+        self.login_routes = frozenset(route.name for route in logins)
+        routes = [*self.routes(), *self.own_routes(), *logins]
         self.router = Router([r for r in routes if self.release.present("route", r.name)])
 
     def routes(self) -> list[Route]:
@@ -171,7 +186,8 @@ class Api(ABC):
         try:
             if match is None:
                 return self.no_route(request)
-            user = self.admit(match.route, request)
+            route = match.route
+            user = None if route.name in self.login_routes else self.admit(route, request)
             return match.route.handler(Call(request, match.params, user))
         except Abort as abort:
             return abort.response

@@ -17,6 +17,7 @@ import httpx
 
 from airflow_bridge.testing import _pages
 from airflow_bridge.testing._api import Api
+from airflow_bridge.testing._auth_schemes import AuthScheme, scheme_for
 from airflow_bridge.testing._clock import Clock
 from airflow_bridge.testing._faults import Fault, Faults, Outcome
 from airflow_bridge.testing._http import Request, Response, html_response
@@ -46,7 +47,10 @@ class FakeAirflow:
     project's bridge_plain, bridge_producer and bridge_consumer). `auto=N` lets the
     scheduler move each run one state (queued, running, success) every N requests; without
     it runs move only when the test says so. `clock` defaults to wall time that
-    `clock.advance()` can push forward.
+    `clock.advance()` can push forward. `auth` makes it require another scheme than the
+    generation's own: "kerberos", "google", "mwaa" (Airflow 2 only), "oauth2", or a
+    configured `AuthScheme` (`KerberosScheme`, `GoogleScheme`, ...); `fake.auth_scheme`
+    then mints credentials.
     """
 
     base_url = "http://airflow.fake"
@@ -61,6 +65,7 @@ class FakeAirflow:
         clock: Clock | None = None,
         auto: int | None = None,
         token_lifetime: float = 86400.0,
+        auth: str | AuthScheme | None = None,
     ) -> None:
         self.version = LATEST.get(version, version)
         major = self.version.split(".")[0]
@@ -76,7 +81,11 @@ class FakeAirflow:
             "version": self.version,
             "users": DEFAULT_USERS if users is None else users,
             "roles": DEFAULT_ROLES if roles is None else roles,
+            "scheme": scheme_for(auth, "v1" if major == "2" else "v2"),
         }
+        #: The auth scheme it requires (`auth=`), with what tests mint credentials from;
+        #: None: the generation's own (Basic on Airflow 2, the /auth/token login on 3).
+        self.auth_scheme: AuthScheme | None = options["scheme"]
         self._api: Api = (
             V1(self.store, **options)
             if major == "2"

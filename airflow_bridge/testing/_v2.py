@@ -200,6 +200,11 @@ class V2(Api):
         return user
 
     def _token_user(self, request: Request) -> str:
+        if self.scheme is not None:
+            user = self.scheme.user(request)
+            if user is None:
+                raise detail(401, "Not authenticated")
+            return user
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             token = _cookie(request.headers.get("cookie", ""), "_token")

@@ -263,8 +263,13 @@ class GoogleTokenEndpoint(Loopback):
     RS256 ID token for the assertion's `target_audience`, or an opaque access token for its
     `scope`. `service_account_info()` is a key file whose token_uri points here."""
 
-    def __init__(self, *, lifetime: int = 3600) -> None:
+    def __init__(
+        self, *, lifetime: int = 3600, mint_id_token: Callable[[str, str], str] | None = None
+    ) -> None:
+        """`mint_id_token(email, audience)`: issue ID tokens with another signer (a
+        FakeAirflow's `GoogleScheme.mint`) instead of this endpoint's RSA key."""
         super().__init__()
+        self.mint_id_token = mint_id_token
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -319,6 +324,10 @@ class GoogleTokenEndpoint(Loopback):
             assert claims["iss"] == self.email
             self.assertions.append(claims)
             now = int(time.time())
+            if "target_audience" in claims and self.mint_id_token is not None:
+                return request._reply(
+                    200, {"id_token": self.mint_id_token(self.email, claims["target_audience"])}
+                )
             if "target_audience" in claims:
                 id_token = jwt.encode(
                     {
