@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -114,6 +115,18 @@ def _json_value(where: str, value: object) -> None:
         f"{where} is {_shown(value)}: conf holds JSON values only (dict, list, str, int, "
         "float, bool, None); convert it first, e.g. a datetime with .isoformat()"
     )
+
+
+def interval_order(start: datetime | None, end: datetime | None) -> None:
+    """A trigger's data_interval (aware datetimes, checked before) must not end before it
+    starts. Airflow 2.10.5 and 3.3.2 both store an inverted interval as sent (seen live), and
+    every template and timetable downstream then reads a negative interval; start == end is
+    allowed (Airflow 3 dates a manual run with one)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidArgument(
+            f"data_interval ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
+            "pass (start, end) with start <= end"
+        )
 
 
 def optional_text(name: str, value: object) -> str | None:

@@ -39,6 +39,7 @@ def check_trigger(
     plans.check_dates(
         {"logical_date": logical_date, "data_interval start": start, "data_interval end": end}
     )
+    arguments.interval_order(start, end)
 
 
 def check_run(dag_id: str, run_id: str) -> None:
