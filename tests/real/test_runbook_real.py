@@ -84,7 +84,9 @@ def run_runbook(server: dict[str, Any]) -> dict[str, Any]:
             seen["still_failed"] = str(client.dag_runs.get(DAG, run_id).state)
             cleared = client.task_instances.clear(DAG, run_id, only_failed=True, dry_run=False)
             seen["cleared"] = sorted(ti.task_id for ti in cleared.task_instances)
-            seen["requeued"] = _wait_state(client, run_id, {"queued", "running"}, timeout=10)
+            # queued or already running again, as the scheduler's timing falls: both count
+            state = _wait_state(client, run_id, {"queued", "running"}, timeout=10)
+            seen["requeued"] = state in ("queued", "running")
             again = client.dag_runs.wait(DAG, run_id, timeout=180, interval=1)
             seen["second_run"] = str(again.state)
             second = client.task_instances.get(DAG, run_id, "explode")
@@ -125,7 +127,7 @@ def test_runbook(live_server: dict[str, Any]) -> None:
     assert seen["dry_run"] == [("after", -1), ("explode", -1)]
     assert seen["still_failed"] == "failed"
     assert seen["cleared"] == ["after", "explode"]  # only_failed: upstream_failed too
-    assert seen["requeued"] in ("queued", "running")
+    assert seen["requeued"] is True
     assert seen["second_run"] == "failed"
     assert seen["second_try"] == ("failed", 2)
     assert seen["failure_in_try_2"] is True
