@@ -18,7 +18,6 @@ oracle the library is tested against.
 """
 
 from airflow_bridge.testing._auth_schemes import (
-    AuthScheme,
     GoogleScheme,
     KerberosScheme,
     MWAAScheme,
@@ -32,7 +31,6 @@ from airflow_bridge.testing._state import BRIDGE_DAGS, DagSpec
 
 __all__ = [
     "BRIDGE_DAGS",
-    "AuthScheme",
     "Clock",
     "DagSpec",
     "FakeAirflow",

@@ -79,8 +79,8 @@ class Api(ABC):
         #: How non-public endpoints authenticate; None: the generation's own (`_auth_schemes`).
         self.scheme = scheme
         if scheme is not None:
-            scheme.bind(self)
-        logins = scheme.routes() if scheme else []
+            scheme._bind(self)
+        logins = scheme._routes() if scheme else []
         #: The scheme's own endpoints (a token endpoint, a web login): not the API's, so
         #: none of its checks apply to them.
         self.login_routes = frozenset(route.name for route in logins)

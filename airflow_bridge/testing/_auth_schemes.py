@@ -40,9 +40,9 @@ _TEXT = "text/html; charset=utf-8"
 class AuthScheme:
     """How a fake server authenticates requests to its non-public endpoints.
 
-    `user()` returns the authenticated user, None to let the generation refuse as it does a
-    missing credential (Airflow 2: a 401 problem; Airflow 3: 401 "Not authenticated"), or
-    raises `Abort` with the scheme's own refusal.
+    The fake's API calls `_user()`: the authenticated user, None to let the generation refuse
+    as it does a missing credential (Airflow 2: a 401 problem; Airflow 3: 401 "Not
+    authenticated"), or `Abort` with the scheme's own refusal; and serves `_routes()`.
     """
 
     name: ClassVar[str]
@@ -50,27 +50,27 @@ class AuthScheme:
     generations: ClassVar[tuple[str, ...]] = ("v1", "v2")
     _api: Api | None = None
 
-    def bind(self, api: Api) -> None:
+    def _bind(self, api: Api) -> None:
         """Serve `api` (its users, clock and error shapes); one server per scheme."""
         if self._api is not None and self._api is not api:
             raise ValueError("an AuthScheme serves one FakeAirflow; make one per fake")
         self._api = api
 
     @property
-    def api(self) -> Api:
+    def _server(self) -> Api:
         if self._api is None:
             raise RuntimeError("this AuthScheme is not serving a FakeAirflow yet")
         return self._api
 
-    def now(self) -> float:
+    def _now(self) -> float:
         """The serving fake's clock, in epoch seconds."""
-        return self.api.store.clock.now().timestamp()
+        return self._server.store.clock.now().timestamp()
 
-    def routes(self) -> list[Route]:
+    def _routes(self) -> list[Route]:
         """Endpoints the scheme adds to the server (public: they are how one logs in)."""
         return []
 
-    def user(self, request: Request) -> str | None:
+    def _user(self, request: Request) -> str | None:
         raise NotImplementedError
 
 
@@ -141,17 +141,21 @@ class KerberosScheme(AuthScheme):
     """
 
     name = "kerberos"
-    generations = ("v1",)
+    generations = ("v1",)  # an Airflow 3 FakeAirflow refuses it (ValueError)
 
     def __init__(self, user: str = "admin") -> None:
         self.principal_user = user
 
     def token(self) -> str:
-        """A well-formed (never valid) Kerberos 5 AP-REQ initial context token, base64."""
+        """A well-formed (never valid) Kerberos 5 AP-REQ initial context token.
+
+        Returns:
+            The token, base64, for `Authorization: Negotiate <token>`.
+        """
         inner = _KRB5_OID + b"\x01\x00" + secrets.token_bytes(64)
         return base64.b64encode(b"\x60" + _der_length(len(inner)) + inner).decode()
 
-    def user(self, request: Request) -> str | None:
+    def _user(self, request: Request) -> str | None:
         header = request.headers.get("authorization")
         if not header:
             raise _text(401, "Unauthorized", {"www-authenticate": "Negotiate"})
@@ -203,7 +207,7 @@ class GoogleScheme(AuthScheme):
     """
 
     name = "google"
-    generations = ("v1",)
+    generations = ("v1",)  # an Airflow 3 FakeAirflow refuses it (ValueError)
 
     def __init__(
         self,
@@ -218,6 +222,7 @@ class GoogleScheme(AuthScheme):
 
     @property
     def key(self) -> bytes:
+        """The HS256 key ID tokens are signed and checked with."""
         return self._jwt.key
 
     def mint(
@@ -228,9 +233,21 @@ class GoogleScheme(AuthScheme):
         lifetime: float = 3600,
         verified: bool = True,
     ) -> str:
-        """An ID token as Google issues one for a service account, valid from the fake's
-        now for `lifetime` seconds."""
-        issued_at = self.now()
+        """An ID token as Google issues one for a service account.
+
+        Args:
+            email: The `email` claim (the Airflow user is looked up by it).
+            audience: The `aud` claim (default: the one the server expects).
+            lifetime: Seconds it is valid, from the fake's now (negative: already expired).
+            verified: The `email_verified` claim.
+
+        Returns:
+            The signed token, for `Authorization: Bearer <token>`.
+
+        Raises:
+            RuntimeError: The scheme is not serving a FakeAirflow yet (no clock to date it).
+        """
+        issued_at = self._now()
         return self._jwt.sign(
             {
                 "iss": "https://accounts.google.com",
@@ -243,10 +260,10 @@ class GoogleScheme(AuthScheme):
             }
         )
 
-    def user(self, request: Request) -> str | None:
+    def _user(self, request: Request) -> str | None:
         token = _bearer(request)
         claims = self._jwt.claims(token) if token else None
-        email = self._email(claims, self.now())
+        email = self._email(claims, self._now())
         user = None if email is None else self._user_for(email)
         if user is None:
             raise _text(403, "Forbidden")
@@ -311,17 +328,19 @@ class OAuth2Scheme(AuthScheme):
 
     @property
     def key(self) -> bytes:
+        """The HS256 key access tokens are signed and checked with."""
         return self._jwt.key
 
     @property
     def token_path(self) -> str:
+        """The token endpoint's path on the fake (append it to the fake's URL)."""
         return f"/realms/{self.realm}/protocol/openid-connect/token"
 
-    def routes(self) -> list[Route]:
+    def _routes(self) -> list[Route]:
         return [Route("POST", self.token_path, "oauth2_token", self._token, public=True)]
 
-    def user(self, request: Request) -> str | None:
-        api = self.api
+    def _user(self, request: Request) -> str | None:
+        api = self._server
         token = _bearer(request)
         if token is None:
             return None
@@ -331,7 +350,7 @@ class OAuth2Scheme(AuthScheme):
                 return None
             raise Abort(api.error(403, "Invalid JWT token"))
         exp = claims.get("exp")
-        if not isinstance(exp, int) or self.now() >= exp:
+        if not isinstance(exp, int) or self._now() >= exp:
             if api.api == "v1":
                 return None
             raise Abort(api.error(401, "Token Expired"))
@@ -339,7 +358,7 @@ class OAuth2Scheme(AuthScheme):
         return subject if subject in api.users else "admin"  # a service account: an admin
 
     def _token(self, call: Call) -> Response:
-        api, request = self.api, call.request
+        api, request = self._server, call.request
         form = dict(parse_qsl(request.body.decode()))
         client = self._client(request, form)
         grant = form.get("grant_type", "")
@@ -347,7 +366,7 @@ class OAuth2Scheme(AuthScheme):
             return _oauth_error(
                 401, "invalid_client", "Invalid client or Invalid client credentials"
             )
-        now = self.now()
+        now = self._now()
         if grant == "client_credentials":
             subject = f"service-account-{client}"
         elif grant == "password":
@@ -426,9 +445,20 @@ class MWAAScheme(AuthScheme):
         self.logins = 0
 
     def web_login_token(self, *, identity: str = "assumed-role/Admin/bridge") -> dict[str, str]:
-        """A `CreateWebLoginToken` answer for this server (feed it to a boto3 Stubber)."""
+        """A `CreateWebLoginToken` answer for this server (feed it to a boto3 Stubber).
+
+        Args:
+            identity: The `IamIdentity` the answer names.
+
+        Returns:
+            `WebToken` (valid once, for 60 s of the fake's clock), `WebServerHostname`,
+            `IamIdentity` and `AirflowIdentity`, as AWS answers.
+
+        Raises:
+            RuntimeError: The scheme is not serving a FakeAirflow yet.
+        """
         token = secrets.token_urlsafe(32)
-        self._tokens[token] = self.now() + 60
+        self._tokens[token] = self._now() + 60
         return {
             "WebToken": token,
             "WebServerHostname": self.hostname,
@@ -440,12 +470,12 @@ class MWAAScheme(AuthScheme):
         """Forget every session (as after the web server restarted)."""
         self._sessions.clear()
 
-    def routes(self) -> list[Route]:
+    def _routes(self) -> list[Route]:
         return [Route("POST", "/aws_mwaa/login", "mwaa_login", self._login, public=True)]
 
     def _login(self, call: Call) -> Response:
         token = dict(parse_qsl(call.request.body.decode())).get("token", "")
-        if self._tokens.pop(token, float("-inf")) <= self.now():  # unknown, used or expired
+        if self._tokens.pop(token, float("-inf")) <= self._now():  # unknown, used or expired
             raise _text(401, "Unauthorized")
         session = secrets.token_hex(16)
         self._sessions.add(session)
@@ -453,7 +483,7 @@ class MWAAScheme(AuthScheme):
         cookie = f"session={session}; Secure; HttpOnly; Path=/; SameSite=Lax"
         return Response(302, {"location": "/home", "set-cookie": cookie})
 
-    def user(self, request: Request) -> str | None:
+    def _user(self, request: Request) -> str | None:
         cookies = dict(
             part.strip().split("=", 1)
             for part in request.headers.get("cookie", "").split(";")

@@ -246,7 +246,7 @@ class V1(Api):
             self._check_body(request, self._body_props(route.name))
         if route.public:
             return None
-        user = self._basic_user(request) if self.scheme is None else self.scheme.user(request)
+        user = self._basic_user(request) if self.scheme is None else self.scheme._user(request)
         if user is None:
             raise self.problem(401, "Unauthorized")
         if route.write and not self.may_write(user):

@@ -201,7 +201,7 @@ class V2(Api):
 
     def _token_user(self, request: Request) -> str:
         if self.scheme is not None:
-            user = self.scheme.user(request)
+            user = self.scheme._user(request)
             if user is None:
                 raise detail(401, "Not authenticated")
             return user
