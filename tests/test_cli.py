@@ -119,7 +119,8 @@ def test_csv_has_a_stable_header_and_one_row_per_run(fleet_file: Path) -> None:
 
 
 def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
-    result = run(fleet_file, "runs", "list", "--state", "failed", "--since", "2024-01-02")
+    result = run(fleet_file, "runs", "list", "--state", "failed", "--since", "2024-01-02",
+                 "-o", "table")  # fmt: skip
     assert result.exit_code == 3
     table, _, errors = result.output.partition("servers failed")
     for word in ("server", "run id", "state", "af3", "af2", "v2-new", "v1-mid", "failed"):
@@ -131,7 +132,7 @@ def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, FakeA
     assert request.values("state") == ["failed"] and request.last("start_date_gte")
     assert request.last("order_by") == "-start_date"
 
-    week = run(fleet_file, "-s", "af3", "runs", "list", "--since", "1w")  # relative to now
+    week = run(fleet_file, "-s", "af3", "-o", "table", "runs", "list", "--since", "1w")
     assert week.exit_code == 0 and "v2-new" not in week.stdout  # every run is from 2024
 
 
@@ -233,7 +234,8 @@ def test_set_state_and_note(fleet_file: Path, servers: dict[str, FakeAirflow]) -
 def test_clear_is_a_dry_run_unless_yes(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
     seed(servers["af3"], "r1", state="failed", start=2)
     dry = run(fleet_file, "-s", "af3", "runs", "clear", "etl", "r1")
-    assert dry.exit_code == 0 and "would be cleared" in dry.output and "task" in dry.stdout
+    assert dry.exit_code == 0 and "would be cleared; add --yes" in dry.stderr
+    assert dry.stdout.startswith("af3\tetl\tr1\t")  # tab-separated when piped
     assert json.loads(sent(servers["af3"], "POST")[-1].body)["dry_run"] is True
     assert servers["af3"].state("r1") == "failed"  # nothing changed
     real = run(fleet_file, "-s", "af3", "-o", "json", "runs", "clear", "etl", "r1", "--yes")
@@ -242,17 +244,25 @@ def test_clear_is_a_dry_run_unless_yes(fleet_file: Path, servers: dict[str, Fake
     assert servers["af3"].state("r1") == "queued"  # cleared: queued again
 
 
-def test_delete_asks_first(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
+def test_delete_needs_yes_without_a_terminal_and_shows_a_status_per_server(
+    fleet_file: Path, servers: dict[str, FakeAirflow]
+) -> None:
     seed(servers["af2"], "r1")
-    declined = run(fleet_file, "-s", "af2", "runs", "delete", "etl", "r1", input="n\n")
-    assert declined.exit_code == 1 and "Delete etl/r1 on af2?" in declined.output
-    assert sent(servers["af2"], "DELETE") == []
-    done = run(fleet_file, "-s", "af2", "-o", "json", "runs", "delete", "etl", "r1", "--yes")
-    assert done.exit_code == 0
-    assert json.loads(done.stdout) == [
-        {"server": "af2", "dag_id": "etl", "run_id": "r1", "deleted": True}
-    ]
+    refused = run(fleet_file, "-s", "af3,af2", "runs", "delete", "etl", "r1", "--yes")
+    assert refused.exit_code == 3  # af3 has no r1: a status per server, not a silent success
+    rows = [line.split("\t") for line in refused.stdout.splitlines()]
+    assert [(r[0], r[-1]) for r in rows] == [("af3", "not found"), ("af2", "deleted")]
     assert servers["af2"].store.run("etl", "r1") is None
+    seed(servers["af2"], "r2")
+    unasked = run(fleet_file, "runs", "delete", "etl", "r2")  # whole fleet, no terminal
+    assert unasked.exit_code == 2 and "add --yes" in unasked.output
+    assert sent(servers["af2"], "DELETE")[-1].path.endswith("/r1")  # r2 never sent
+    gone = run(fleet_file, "-s", "af2", "-o", "json", "runs", "delete", "etl", "nope", "--yes")
+    assert gone.exit_code == 1 and "nothing deleted" in gone.stderr
+    assert json.loads(gone.stdout) == [
+        {"server": "af2", "dag_id": "etl", "run_id": "nope", "deleted": False,
+         "status": "not found"}
+    ]  # fmt: skip
 
 
 def test_old_server_refusal_is_reported_per_server(tmp_path: Path) -> None:
@@ -290,9 +300,11 @@ def test_events_and_wait(fleet_file: Path, servers: dict[str, FakeAirflow]) -> N
 def test_wait_times_out_per_server(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:
     seed(servers["af3"], "r1", state="running", start=2)
     result = run(fleet_file, "-s", "af3", "runs", "wait", "etl", "r1", "--timeout", "0.2",
-                 "--interval", "0.1")  # fmt: skip
-    assert result.exit_code == 1
-    assert "WaitTimeout" in result.stderr and "still running" in result.stderr
+                 "--interval", "0.1", "-o", "json")  # fmt: skip
+    assert result.exit_code == 4, result.output
+    assert "timed out after" in result.stderr and "still running on af3" in result.stderr
+    (last,) = json.loads(result.stdout)  # what it last saw, not "nothing found"
+    assert (last["server"], last["state"], last["timed_out"]) == ("af3", "running", True)
 
 
 # -- probe, help, completion, subprocess ---------------------------------------------------------

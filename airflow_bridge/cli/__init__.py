@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 #: The top-level modules the `[cli]` extra installs.
-EXTRA_MODULES = frozenset({"click", "rich"})
+EXTRA_MODULES = frozenset({"click", "rich", "yaml", "platformdirs"})
 MISSING_EXTRA = (
     "airflow-bridge: the command line needs the optional [cli] dependencies "
     "({missing} is not installed).\n"
@@ -19,10 +19,13 @@ MISSING_EXTRA = (
 
 try:
     from airflow_bridge.cli._app import cli, probe
+    from airflow_bridge.cli._contexts import config
     from airflow_bridge.cli._demo import demo
     from airflow_bridge.cli._fake_server import fake_server
     from airflow_bridge.cli._migrate import migrate
     from airflow_bridge.cli._runs import runs
+
+    cli.add_command(config)
 except ModuleNotFoundError as error:
     if (error.name or "").partition(".")[0] not in EXTRA_MODULES:
         raise
@@ -35,8 +38,8 @@ except ModuleNotFoundError as error:
 else:
 
     def main() -> None:
-        """Run the command line (exit codes: 0 ok, 3 some servers failed, 1 all failed, 2 usage)."""
+        """Run the command line (exit codes: `airflow-bridge --help`)."""
         cli.main(prog_name="airflow-bridge", auto_envvar_prefix=None)
 
 
-__all__ = ["cli", "demo", "fake_server", "main", "migrate", "probe", "runs"]
+__all__ = ["cli", "config", "demo", "fake_server", "main", "migrate", "probe", "runs"]

@@ -32,10 +32,10 @@ from ._records import (
     STATUS_FIELDS,
     TI_COLUMNS,
     TI_FIELDS,
-    health_text,
     run_record,
     run_rows,
     status_records,
+    status_rows,
     ti_record,
 )
 from ._render import Exit, emit, out_console, report
@@ -130,8 +130,7 @@ async def _walk(fleet: AsyncFleet, console: Console) -> Exit:
         step("1. Detect each server's version (concurrently, on first use)")
         probe = await fleet.probe()
         records = status_records(probe, fleet.urls)
-        rows = [{**record, "health_text": health_text(record)} for record in records]
-        emit(records, STATUS_FIELDS, STATUS_COLUMNS, "table", rows=rows)
+        emit(records, STATUS_FIELDS, STATUS_COLUMNS, "table", rows=status_rows(records))
         codes.append(report(probe))
 
         step(f"2. Trigger {DAG} on both: POST /api/v1/... on Airflow 2, /api/v2/... on Airflow 3")

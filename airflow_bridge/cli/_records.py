@@ -4,7 +4,13 @@
   run_type, logical_date, run_after, queued_at, start_date, end_date, data_interval_start,
   data_interval_end, last_scheduling_decision, conf, note, triggered_by, triggering_user,
   bundle_version, dag_display_name, extra);
-- a server (`probe`): server, url, version, api, auth_ok, healthy, health, latency_ms, error;
+- a run being waited for (`wait`): the run's fields plus `timed_out` (true when it was still
+  going at --timeout: its state is the last one seen);
+- a server (`probe`): server, url, version, api, auth (the scheme: basic, token, KerberosAuth,
+  ...), auth_ok, healthy, health, unhealthy (the components not healthy), latency_ms,
+  problem (null, "unreachable", "auth refused" or "unhealthy") and error (the reason);
+- a deletion (`delete`): server, dag_id, run_id, deleted, status ("deleted", "not found" or
+  the error's type);
 - a task instance a clear touched: server, dag_id, run_id, task_id, map_index, state;
 - an asset event (`events`): server, uri, name, group, timestamp, source_dag_id,
   source_task_id, source_run_id, source_map_index, extra.
@@ -16,18 +22,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from rich.text import Text
 
 from airflow_bridge import AssetEvent, ClearedTaskInstance, DagRun
 from airflow_bridge.fleet import FleetResult, ServerStatus
 
 from ._render import Column, seconds, state, when
 
-#: The CSV header: every DagRun field, where it came from first.
+#: The JSON keys and CSV header: every DagRun field, where it came from first.
 RUN_FIELDS = (
     "server",
     "api",
     *(f.name for f in attrs.fields(DagRun) if f.name not in ("server", "api")),
 )
+#: The keys that identify a run: never cut or dropped from a table.
+IDENTIFYING = ("server", "dag_id", "run_id")
 #: Short names for the table's narrow type column.
 RUN_TYPES = {
     "asset_triggered": "asset",
@@ -35,9 +44,9 @@ RUN_TYPES = {
     "asset_materialization": "materialize",
 }
 RUN_COLUMNS = (
-    Column("server", "server", max_width=12),
-    Column("dag_id", "dag", fold=True, max_width=20),
-    Column("run_id", "run id", fold=True, min_width=18),
+    Column("server", "server", optional=False),
+    Column("dag_id", "dag", optional=False),
+    Column("run_id", "run id", optional=False),
     Column("state", "state", state),
     Column("run_type", "type", lambda value: RUN_TYPES.get(value, value)),
     Column("logical_date", "logical", when),
@@ -48,7 +57,9 @@ RUN_COLUMNS = (
 
 
 def run_record(run: DagRun) -> dict[str, Any]:
-    return run.to_dict()
+    """The run's `to_dict()` in RUN_FIELDS order (server and api first, as in CSV)."""
+    data = run.to_dict()
+    return {key: data[key] for key in RUN_FIELDS}
 
 
 def run_rows(runs: list[DagRun]) -> list[dict[str, Any]]:
@@ -66,69 +77,96 @@ STATUS_FIELDS = (
     "url",
     "version",
     "api",
+    "auth",
     "auth_ok",
     "healthy",
     "health",
+    "unhealthy",
     "latency_ms",
+    "problem",
     "error",
 )
+PROBLEM_STYLES = {"unreachable": "bold red", "auth refused": "red", "unhealthy": "yellow"}
 STATUS_COLUMNS = (
-    Column("server", "server", max_width=14),
-    Column("url", "url", fold=True),
+    Column("server", "server", optional=False),
+    Column("problem", "status", lambda p: Text(p, style=PROBLEM_STYLES.get(p, "green"))),
     Column("version", "version"),
     Column("api", "api"),
-    Column("auth_ok", "auth", lambda ok: state("success" if ok else "failed")),
-    Column("health_text", "health", max_width=24),
+    Column("auth", "auth"),
+    Column("health_text", "health", fold=True, min_width=21, max_width=30),
     Column("latency_ms", "latency", lambda ms: f"{ms:.0f} ms"),
-    Column("error", "error", fold=True),
+    Column("url", "url", fold=True),
+    Column("error", "reason", fold=True),
 )
 
 
 def status_records(
-    result: FleetResult[ServerStatus], urls: Mapping[str, str]
+    result: FleetResult[ServerStatus],
+    urls: Mapping[str, str],
+    auth: Mapping[str, str] | None = None,
+    refusals: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One record per server, failed ones included (with their error)."""
+    """One record per server, failed ones included (with their error); `auth` names each
+    server's scheme, `refusals` the server's reason for refusing the credentials."""
     found = {status.server: status for status in result}
+    auth, refusals = auth or {}, refusals or {}
     records = []
     for name, outcome in result.outcomes.items():
         status = found.get(name)
+        record: dict[str, Any] = dict.fromkeys(STATUS_FIELDS)
+        record.update(server=name, url=urls[name], auth=auth.get(name))
         if status is None:
-            record: dict[str, Any] = dict.fromkeys(STATUS_FIELDS)
             record.update(
-                server=name,
-                url=urls[name],
-                error=f"{type(outcome.error).__name__}: {outcome.error}",
+                problem="unreachable", error=f"{type(outcome.error).__name__}: {outcome.error}"
             )
         else:
-            record = {
-                "server": name,
-                "url": status.url,
-                "version": status.version,
-                "api": status.api,
-                "auth_ok": status.auth_ok,
-                "healthy": status.healthy,
-                "health": status.health,
-                "latency_ms": round(status.latency * 1000, 1),
-                "error": None,
-            }
+            health = status.health
+            unhealthy = [k for k, v in (health or {}).items() if v not in (None, "healthy")]
+            problem = None
+            if not status.auth_ok:
+                problem = "auth refused"
+            elif status.healthy is False:
+                problem = "unhealthy"
+            record.update(
+                version=status.version,
+                api=status.api,
+                auth_ok=status.auth_ok,
+                healthy=status.healthy,
+                health=health,
+                unhealthy=unhealthy,
+                latency_ms=round(status.latency * 1000, 1),
+                problem=problem,
+                error=refusals.get(name),
+            )
         records.append(record)
     return records
 
 
+def status_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows: the health as text, "ok" for a server without a problem."""
+    return [
+        {**record, "health_text": health_text(record), "problem": record["problem"] or "ok"}
+        for record in records
+    ]
+
+
 def health_text(record: Mapping[str, Any]) -> str | None:
+    """ "healthy", the unhealthy components with their status, or None (unknown)."""
     health = record.get("health")
     if health is None:
-        return None if record.get("error") else "unknown"
+        return None
     if record.get("healthy"):
         return "healthy"
-    return ", ".join(f"{part}: {status}" for part, status in health.items() if status != "healthy")
+    return ", ".join(
+        f"{part}: {status}" for part, status in health.items() if status not in (None, "healthy")
+    )
 
 
 TI_FIELDS = ("server", "dag_id", "run_id", "task_id", "map_index", "state")
 TI_COLUMNS = (
-    Column("server", "server", max_width=14),
-    Column("dag_id", "dag", max_width=18),
-    Column("run_id", "run id", fold=True),
+    Column("server", "server", optional=False),
+    Column("dag_id", "dag", optional=False),
+    Column("run_id", "run id", optional=False),
     Column("task_id", "task", fold=True),
     Column("map_index", "map index"),
     Column("state", "state", state),
@@ -152,11 +190,18 @@ EVENT_FIELDS = (
     "extra",
 )
 EVENT_COLUMNS = (
-    Column("server", "server", max_width=14),
+    Column("server", "server", optional=False),
     Column("uri", "asset", fold=True),
     Column("timestamp", "when (UTC)", when),
-    Column("source_dag_id", "from dag", max_width=18),
+    Column("source_dag_id", "from dag"),
     Column("source_run_id", "from run", fold=True),
+)
+
+
+DELETE_FIELDS = ("server", "dag_id", "run_id", "deleted", "status")
+DELETE_COLUMNS = (
+    *TI_COLUMNS[:3],
+    Column("status", "status", lambda s: state("success" if s == "deleted" else "failed")),
 )
 
 

@@ -1,14 +1,19 @@
-"""Output: one list of records, four formats, errors after the data, an exit code.
+"""Output: one list of records, six formats, errors after the data, an exit code.
 
 Every command turns its result into JSON-ready records (dicts with a fixed key order), so
-JSON, NDJSON and CSV share one documented shape and only the table is styled:
+JSON, NDJSON, YAML, CSV and TSV share one documented shape and only the table is styled:
 
-- json: one array of objects; ndjson: one object per line; csv: a header of the same keys,
-  nested values (conf, extra, health) as JSON text, missing values empty.
-- Dates are ISO 8601 with offset, as the servers sent them; every run carries `server`, the
-  fleet member's name.
+- json: one array of objects; ndjson: one object per line; yaml: a list of mappings;
+- csv: a header of the JSON's keys in the JSON's order, nested values (conf, extra, health)
+  as JSON text, booleans `true`/`false`, missing values empty;
+- tsv (the default when stdout is not a terminal, like gh): the table's columns, no header,
+  one line per record, raw values (ISO dates), tabs and newlines inside values as spaces;
+- table (the default on a terminal): the columns that identify a row (server, dag_id,
+  run_id) are never cut; when the terminal is too narrow, optional columns are dropped from
+  the right and the caption says which.
 
-Data goes to stdout and errors to stderr, so `-o json | jq` sees clean JSON.
+`--columns a,b` picks the keys (and their order) of every format. Data goes to stdout and
+errors to stderr, so `-o json | jq` sees clean JSON.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from rich.text import Text
 
 from airflow_bridge.fleet import FleetResult
 
-FORMATS = ("table", "json", "ndjson", "csv")
+FORMATS = ("table", "tsv", "json", "ndjson", "yaml", "csv")
 #: A table's width when stdout is not a terminal (rich would pick 80).
 PIPED_WIDTH = 100
+#: What an empty table cell shows.
+MISSING = "—"
 STATE_STYLES = {
     "success": "green",
     "failed": "bold red",
@@ -46,24 +53,43 @@ STATE_STYLES = {
 
 
 class Exit(IntEnum):
-    """The exit codes: documented in `airflow-bridge --help`."""
+    """The exit codes: documented in `airflow-bridge --help` (EXIT_CODES)."""
 
     OK = 0
-    FAILED = 1  # every server failed (or the user declined a confirmation)
+    FAILED = 1  # every server failed, a waited-for run failed, or a confirmation was declined
     USAGE = 2  # the command was wrong: bad option, bad fleet file, unknown server
-    PARTIAL = 3  # some servers failed; the others' results were printed
+    PARTIAL = 3  # some servers failed or were unreachable; the others' results were printed
+    TIMED_OUT = 4  # `wait`: a run was still going at --timeout
+    AUTH_REFUSED = 5  # `probe`: a server refused the credentials
+    UNHEALTHY = 6  # `probe`: a server answered, but a component (e.g. the scheduler) is not healthy
+
+
+EXIT_CODES = """\b
+Exit codes:
+  0  every server succeeded (wait: every run succeeded)
+  1  every server failed; wait: a run ended failed; a confirmation was declined
+  2  the command was wrong (option, fleet file, context, unknown server)
+  3  some servers failed or were unreachable (their errors follow the results)
+  4  wait: a run was still going at --timeout
+  5  probe: a server refused the credentials
+  6  probe: a server's component (metadatabase, scheduler, ...) is not healthy
+When several apply, the first in this order wins: 1 (a failed run), 4, 3, 5, 6."""
 
 
 @attrs.frozen
 class Column:
-    """A table column: a record key, its header, and how to show the value."""
+    """A table column: a record key, its header, and how to show the value.
+
+    `optional` columns may be dropped when the table does not fit; the others never are
+    and are never cut (they identify the row)."""
 
     key: str
     header: str
     show: Callable[[Any], str | Text] = str
-    max_width: int | None = None
-    min_width: int | None = None
+    optional: bool = True
     fold: bool = False
+    min_width: int | None = None
+    max_width: int | None = None
 
 
 def out_console() -> Console:
@@ -80,6 +106,20 @@ def interactive() -> bool:
     return sys.stdout.isatty() and sys.stderr.isatty()
 
 
+def default_output() -> str:
+    """A table for a person at a terminal, tab-separated lines for a pipe."""
+    return "table" if sys.stdout.isatty() else "tsv"
+
+
+def check_columns(chosen: Sequence[str], known: Sequence[str]) -> None:
+    """A usage error naming the known keys when `--columns` names an unknown one."""
+    unknown = [c for c in chosen if c not in known]
+    if unknown:
+        raise click.UsageError(
+            f"--columns: unknown column {unknown[0]!r} (known: {', '.join(known)})"
+        )
+
+
 def emit(
     records: Sequence[Mapping[str, Any]],
     fields: Sequence[str],
@@ -88,44 +128,112 @@ def emit(
     *,
     rows: Sequence[Mapping[str, Any]] | None = None,
     caption: str | None = None,
+    empty: str = "nothing found",
+    chosen: Sequence[str] = (),
 ) -> None:
-    """Print the records in the chosen format (`fields` fixes the CSV header); a table
-    shows `rows` when given (records plus display-only values such as a duration)."""
+    """Print the records in the chosen format; `fields` is the key order when there are
+    no records; a table shows `rows` when given (records plus display-only values such as
+    a duration); `chosen` (--columns) picks keys; `empty` is said when there is nothing."""
+    shown_rows = list(records if rows is None else rows)
+    if chosen:
+        known = [*fields, *(c.key for c in columns if c.key not in fields)]
+        check_columns(chosen, known)
+        records = [{key: record.get(key) for key in chosen} for record in records]
+        by_key = {c.key: c for c in columns}
+        columns = [by_key.get(key, Column(key, key)) for key in chosen]
+        fields = list(chosen)
     if output == "json":
         click.echo(json.dumps(list(records), indent=2, default=str))
     elif output == "ndjson":
         for record in records:
             click.echo(json.dumps(record, default=str))
+    elif output == "yaml":
+        import yaml
+
+        plain = json.loads(json.dumps(list(records), default=str))
+        click.echo(yaml.safe_dump(plain, sort_keys=False, allow_unicode=True), nl=False)
     elif output == "csv":
         click.echo(_csv(records, fields), nl=False)
+    elif output == "tsv":
+        keys = fields if chosen else [c.key for c in columns]
+        for row in records if chosen else shown_rows:
+            click.echo("\t".join(_tsv_value(row.get(key)) for key in keys))
     else:
-        _table(records if rows is None else rows, columns, caption)
+        _table(shown_rows if not chosen else records, columns, caption, empty)
 
 
 def _csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> str:
+    header = list(records[0]) if records else list(fields)
+    for record in records[1:]:
+        header += [key for key in record if key not in header]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
+    writer.writerow(header)
     for record in records:
-        writer.writerow([_flat(record.get(field)) for field in fields])
+        writer.writerow([_flat(record.get(field)) for field in header])
     return buffer.getvalue()
 
 
 def _flat(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, default=str)
     return value
 
 
+def _tsv_value(value: Any) -> str:
+    text = str(_flat(value))
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
 def _table(
-    records: Sequence[Mapping[str, Any]], columns: Sequence[Column], caption: str | None
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    caption: str | None,
+    empty: str,
 ) -> None:
     console = out_console()
     if not records:
-        console.print(caption or "nothing found", style="dim")
+        console.print(caption or empty, style="dim")
         return
+    widths = {column.key: _needed(column, records) for column in columns}
+    shown = list(columns)
+    dropped: list[str] = []
+    while sum(widths[c.key] + 2 for c in shown) > console.width:  # padding, separator
+        optional = [c for c in shown if c.optional]
+        if not optional:
+            break
+        dropped.insert(0, optional[-1].header)
+        shown.remove(optional[-1])
+    console.print(_build(records, shown, caption, dropped, widths))
+
+
+def _needed(column: Column, records: Sequence[Mapping[str, Any]]) -> int:
+    """The column's width without cutting or wrapping a value (a folding column: up to
+    its max_width)."""
+    longest = len(column.header)
+    for record in records:
+        cell = _cell(column, record.get(column.key))
+        text = cell.plain if isinstance(cell, Text) else cell
+        longest = max(longest, *(len(line) for line in text.splitlines() or [""]))
+    if column.fold and column.max_width is not None:
+        longest = min(longest, column.max_width)
+    return max(longest, column.min_width or 0)
+
+
+def _build(
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    caption: str | None,
+    dropped: Sequence[str],
+    widths: Mapping[str, int],
+) -> Table:
+    if dropped:
+        note = f"not shown (too narrow): {', '.join(dropped)}; use --columns or -o json"
+        caption = f"{caption}\n{note}" if caption else note
     table = Table(
         box=box.SIMPLE_HEAD,
         padding=(0, 1, 0, 0),
@@ -136,19 +244,21 @@ def _table(
     for column in columns:
         table.add_column(
             column.header,
+            min_width=widths[column.key],
             max_width=column.max_width,
-            min_width=column.min_width,
-            overflow="fold" if column.fold else "ellipsis",
+            overflow="fold",
             no_wrap=not column.fold,
         )
     for record in records:
         table.add_row(*(_cell(column, record.get(column.key)) for column in columns))
-    console.print(table)
+    return table
 
 
 def _cell(column: Column, value: Any) -> str | Text:
     if value is None or value == "":
-        return Text("-", style="dim")
+        return Text(MISSING, style="dim")
+    if isinstance(value, bool) and column.show is str:
+        return "true" if value else "false"
     return column.show(value)
 
 

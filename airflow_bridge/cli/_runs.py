@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
 import anyio
+import attrs
 import click
 
 from airflow_bridge import DagRun, RunType
-from airflow_bridge.errors import AirflowBridgeError, WaitTimeout
+from airflow_bridge.errors import AirflowBridgeError, NotFound
 from airflow_bridge.fleet import MERGEABLE, AsyncFleet, FleetResult, ServerOutcome
 
-from ._app import Settings, cli
+from ._app import Settings, cli, output_options, servers_of
 from ._records import (
+    DELETE_COLUMNS,
+    DELETE_FIELDS,
     EVENT_COLUMNS,
     EVENT_FIELDS,
     RUN_COLUMNS,
@@ -27,7 +32,8 @@ from ._records import (
     run_rows,
     ti_record,
 )
-from ._render import emit, err_console, interactive, report
+from ._render import EXIT_CODES, Exit, emit, err_console, interactive, report
+from ._safety import confirm_write
 from ._when import when_option
 
 STATES = ("queued", "running", "success", "failed")
@@ -37,12 +43,28 @@ ORDERS = (*(f"-{f}" for f in MERGEABLE), *MERGEABLE)
 
 
 def show_runs(
-    settings: Settings, result: FleetResult[DagRun], caption: str | None = None
+    settings: Settings,
+    result: FleetResult[DagRun],
+    caption: str | None = None,
+    *,
+    empty: str = "nothing found",
 ) -> NoReturn:
     runs = list(result)
     records = [run_record(run) for run in runs]
-    emit(records, RUN_FIELDS, RUN_COLUMNS, settings.output, rows=run_rows(runs), caption=caption)
+    emit(records, RUN_FIELDS, RUN_COLUMNS, settings.output_format, rows=run_rows(runs),
+         caption=caption, empty=empty, chosen=settings.columns)  # fmt: skip
     raise SystemExit(report(result))
+
+
+def _confirm(settings: Settings, what: str, yes: bool, *, always: bool = False) -> None:
+    confirm_write(
+        what, servers_of(settings), yes=yes, explicit=bool(settings.select), always=always
+    )
+
+
+YES = click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask before writing to several servers."
+)
 
 
 @cli.group(
@@ -52,6 +74,7 @@ Examples:
   airflow-bridge runs trigger etl --conf '{"day": "2024-05-01"}'
   airflow-bridge runs wait etl manual__2024-05-01T00:00:00+00:00"""
 )
+@output_options
 def runs() -> None:
     """DAG runs on every selected server: list, get, trigger, change, clear, delete, wait."""
 
@@ -129,6 +152,7 @@ that date last), and --limit applies to the merged list.""",
 @click.option("--all", "all_runs", is_flag=True, help="No limit.")
 @click.option("--run-id-pattern", metavar="PATTERN", help="SQL LIKE pattern (Airflow 3.1+).")
 @click.option("--dag-id-pattern", metavar="PATTERN", help="SQL LIKE pattern (Airflow 3.2+).")
+@output_options
 @click.pass_obj
 def list_runs(
     settings: Settings,
@@ -172,6 +196,7 @@ Examples:
 )
 @click.argument("dag_id")
 @click.argument("run_id")
+@output_options
 @click.pass_obj
 def get(settings: Settings, dag_id: str, run_id: str) -> None:
     """One run, from every selected server that has it."""
@@ -191,13 +216,42 @@ def _conf(_ctx: click.Context, _param: click.Parameter, value: str | None) -> di
     return conf
 
 
+WAIT_HELP = f"""\b
+{EXIT_CODES.split(chr(10), 1)[0]}
+  0  the run succeeded on every selected server
+  1  it ended failed on some server (its final state is printed)
+  4  it was still going at --timeout (the last state seen is printed)
+  3  some servers could not be asked (1: none could)
+In JSON each run has "timed_out" (its "state" is the last one seen)."""
+
+
+def _wait_options(command: Any) -> Any:
+    command = click.option(
+        "--interval",
+        type=click.FloatRange(min=0.1),
+        default=5,
+        show_default=True,
+        help="Seconds between polls.",
+    )(command)
+    return click.option(
+        "--timeout",
+        "wait_timeout",
+        type=click.FloatRange(min=0),
+        default=600,
+        show_default=True,
+        help="Give up waiting after this many seconds (exit 4).",
+    )(command)
+
+
 @runs.command(
-    epilog="""\b
+    epilog=f"""\b
 Examples:
   airflow-bridge runs trigger etl
-  airflow-bridge -s tag:eu runs trigger backfill --conf '{"day": "2024-05-01"}' --note "INC-42"
+  airflow-bridge -s tag:eu runs trigger backfill --conf '{{"day": "2024-05-01"}}' --note "INC-42"
   airflow-bridge runs trigger etl --run-id rerun_0501 --logical-date 2024-05-01 --conf @c.json
-"""
+  airflow-bridge runs trigger etl --wait --timeout 3600     # in CI: exit 1 if it fails
+
+{WAIT_HELP}"""
 )
 @click.argument("dag_id")
 @click.option("--run-id", help="The run's id (default: the server makes one).")
@@ -206,12 +260,39 @@ Examples:
 )
 @click.option("--conf", callback=_conf, metavar="JSON|@FILE", help="The run's conf object.")
 @click.option("--note", help="A note on the run (Airflow 2.5+).")
+@click.option("--wait", "then_wait", is_flag=True, help="Then wait until the runs finish.")
+@_wait_options
+@YES
+@output_options
 @click.pass_obj
-def trigger(settings: Settings, /, dag_id: str, **options: Any) -> None:
-    """Start a run of DAG_ID on every selected server."""
-    show_runs(
-        settings, settings.run(lambda f: f.dag_runs.trigger(dag_id, **options), label="triggering")
-    )
+def trigger(
+    settings: Settings,
+    /,
+    dag_id: str,
+    then_wait: bool,
+    wait_timeout: float,
+    interval: float,
+    yes: bool,
+    **options: Any,
+) -> None:
+    """Start a run of DAG_ID on every selected server (asks first if there are several)."""
+    _confirm(settings, f"trigger {dag_id}", yes)
+    if not then_wait:
+        show_runs(
+            settings,
+            settings.run(lambda f: f.dag_runs.trigger(dag_id, **options), label="triggering"),
+            empty="nothing triggered",
+        )
+
+    async def work(fleet: AsyncFleet) -> Waited:
+        triggered = await fleet.dag_runs.trigger(dag_id, **options)
+        run_ids = {run.server: run.run_id for run in triggered}
+        if not run_ids:
+            return Waited({}, set(), dict(triggered.errors), 0.0)
+        waited = await _wait(fleet.select(*run_ids), dag_id, run_ids, wait_timeout, interval)
+        return attrs.evolve(waited, errors={**triggered.errors, **waited.errors})
+
+    show_waited(settings, dag_id, settings.run(work, label=None), empty="nothing triggered")
 
 
 @runs.command(
@@ -224,12 +305,16 @@ Examples:
 @click.argument("dag_id")
 @click.argument("run_id")
 @click.argument("state", type=click.Choice(SETTABLE))
+@YES
+@output_options
 @click.pass_obj
-def set_state(settings: Settings, dag_id: str, run_id: str, state: str) -> None:
+def set_state(settings: Settings, dag_id: str, run_id: str, state: str, yes: bool) -> None:
     """Mark a run queued, success or failed (servers refuse running)."""
+    _confirm(settings, f"set {dag_id}/{run_id} {state}", yes)
     show_runs(
         settings,
         settings.run(lambda f: f.dag_runs.set_state(dag_id, run_id, state), label="updating"),
+        empty="nothing changed",
     )
 
 
@@ -242,12 +327,16 @@ Examples:
 @click.argument("dag_id")
 @click.argument("run_id")
 @click.argument("text")
+@YES
+@output_options
 @click.pass_obj
-def note(settings: Settings, dag_id: str, run_id: str, text: str) -> None:
+def note(settings: Settings, dag_id: str, run_id: str, text: str, yes: bool) -> None:
     """Set a run's note (Airflow 2.5+ and 3)."""
+    _confirm(settings, f"set the note of {dag_id}/{run_id}", yes)
     show_runs(
         settings,
         settings.run(lambda f: f.dag_runs.set_note(dag_id, run_id, text), label="updating"),
+        empty="nothing changed",
     )
 
 
@@ -256,35 +345,63 @@ def note(settings: Settings, dag_id: str, run_id: str, text: str) -> None:
 Examples:
   airflow-bridge runs clear etl manual__2024-05-01T00:00:00+00:00           # dry run
   airflow-bridge runs clear etl manual__2024-05-01T00:00:00+00:00 --only-failed --yes
-"""
+
+\b
+Without --yes: a dry run lists the task instances that would be cleared; on a terminal
+it then asks whether to clear them. With --yes: cleared at once."""
 )
 @click.argument("dag_id")
 @click.argument("run_id")
 @click.option("--only-failed", is_flag=True, help="Only the failed task instances (Airflow 3).")
-@click.option("--yes", "-y", is_flag=True, help="Really clear (default: a dry run).")
+@click.option("--yes", "-y", is_flag=True, help="Really clear, without asking.")
+@output_options
 @click.pass_obj
 def clear(settings: Settings, dag_id: str, run_id: str, only_failed: bool, yes: bool) -> None:
     """Clear a run's task instances so they run again; without --yes, only show which."""
-    result = settings.run(
-        lambda f: f.dag_runs.clear(dag_id, run_id, dry_run=not yes, only_failed=only_failed),
-        label="clearing" if yes else "dry run",
-    )
     if yes:
-        cleared = FleetResult(
-            items=tuple(c.dag_run for c in result if c.dag_run is not None),
-            per_server={},
-            outcomes=result.outcomes,
+        _confirm(settings, f"clear {dag_id}/{run_id}", yes=True)
+        result = settings.run(
+            lambda f: f.dag_runs.clear(dag_id, run_id, dry_run=False, only_failed=only_failed),
+            label="clearing",
         )
-        show_runs(settings, cleared)
-    records = [
-        ti_record(name, ti)
-        for name, results in result.per_server.items()
-        for cleared_run in results
-        for ti in cleared_run.task_instances
-    ]
-    caption = f"dry run: {len(records)} task instances would be cleared; add --yes to clear them"
-    emit(records, TI_FIELDS, TI_COLUMNS, settings.output, caption=caption)
-    raise SystemExit(report(result))
+        show_runs(settings, _cleared(result), empty="nothing cleared")
+
+    async def work(fleet: AsyncFleet) -> tuple[Exit, FleetResult[Any] | None]:
+        dry = await fleet.dag_runs.clear(dag_id, run_id, dry_run=True, only_failed=only_failed)
+        records = [
+            ti_record(name, ti)
+            for name, results in dry.per_server.items()
+            for cleared_run in results
+            for ti in cleared_run.task_instances
+        ]
+        asking = sys.stdin.isatty() and bool(records)
+        caption = f"dry run: {len(records)} task instances would be cleared"
+        caption += "" if asking else "; add --yes to clear them"
+        emit(records, TI_FIELDS, TI_COLUMNS, settings.output_format, chosen=settings.columns,
+             caption=caption, empty="dry run: nothing would be cleared")  # fmt: skip
+        if settings.output_format != "table":
+            click.echo(caption if records else "dry run: nothing would be cleared", err=True)
+        code = report(dry)
+        if not asking:
+            return code, None
+        names = sorted({record["server"] for record in records}, key=fleet.names.index)
+        click.confirm(f"Clear them on {', '.join(names)}?", abort=True, err=True)
+        return code, await fleet.select(*names).dag_runs.clear(
+            dag_id, run_id, only_failed=only_failed
+        )
+
+    code, cleared = settings.run(work, label=None)
+    if cleared is None:
+        raise SystemExit(code)
+    show_runs(settings, _cleared(cleared), empty="nothing cleared")
+
+
+def _cleared(result: FleetResult[Any]) -> FleetResult[DagRun]:
+    return FleetResult(
+        items=tuple(c.dag_run for c in result if c.dag_run is not None),
+        per_server={},
+        outcomes=result.outcomes,
+    )
 
 
 @runs.command(
@@ -296,23 +413,32 @@ Examples:
 @click.argument("dag_id")
 @click.argument("run_id")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@output_options
 @click.pass_obj
 def delete(settings: Settings, dag_id: str, run_id: str, yes: bool) -> None:
-    """Delete a run (and its task instances) on every selected server."""
-    _, selected = settings.build()
-    if not yes:
-        click.confirm(
-            f"Delete {dag_id}/{run_id} on {', '.join(selected.names)}?", abort=True, err=True
-        )
+    """Delete a run (and its task instances) on every selected server; a status per server."""
+    _confirm(settings, f"delete {dag_id}/{run_id}", yes, always=True)
     result = settings.run(lambda f: f.dag_runs.delete(dag_id, run_id), label="deleting")
     records = [
-        {"server": name, "dag_id": dag_id, "run_id": run_id, "deleted": outcome.ok}
+        {
+            "server": name,
+            "dag_id": dag_id,
+            "run_id": run_id,
+            "deleted": outcome.ok,
+            "status": "deleted"
+            if outcome.ok
+            else "not found"
+            if isinstance(outcome.error, NotFound)
+            else type(outcome.error).__name__,
+        }
         for name, outcome in result.outcomes.items()
     ]
     deleted = sum(outcome.ok for outcome in result.outcomes.values())
-    fields = ("server", "dag_id", "run_id", "deleted")
-    caption = f"deleted on {deleted} of {len(records)} servers"
-    emit(records, fields, TI_COLUMNS[:3], settings.output, caption=caption)
+    caption = f"deleted on {deleted} of {len(records)} servers" if deleted else "nothing deleted"
+    emit(records, DELETE_FIELDS, DELETE_COLUMNS, settings.output_format, caption=caption,
+         chosen=settings.columns)  # fmt: skip
+    if not deleted:
+        click.echo("nothing deleted", err=True)
     raise SystemExit(report(result))
 
 
@@ -324,6 +450,7 @@ Examples:
 )
 @click.argument("dag_id")
 @click.argument("run_id")
+@output_options
 @click.pass_obj
 def events(settings: Settings, dag_id: str, run_id: str) -> None:
     """The asset (dataset) events that triggered a run."""
@@ -331,84 +458,136 @@ def events(settings: Settings, dag_id: str, run_id: str) -> None:
     records = [
         event_record(name, event) for name, found in result.per_server.items() for event in found
     ]
-    emit(records, EVENT_FIELDS, EVENT_COLUMNS, settings.output)
+    emit(records, EVENT_FIELDS, EVENT_COLUMNS, settings.output_format, chosen=settings.columns)
     raise SystemExit(report(result))
 
 
 @runs.command(
-    epilog="""\b
+    epilog=f"""\b
 Examples:
   airflow-bridge runs wait etl manual__2024-05-01T00:00:00+00:00
-  airflow-bridge runs wait etl nightly_0501 --timeout 3600 --interval 30 -o json"""
+  airflow-bridge runs wait etl nightly_0501 --timeout 3600 --interval 30 -o json
+
+{WAIT_HELP}"""
 )
 @click.argument("dag_id")
 @click.argument("run_id")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=600,
-    show_default=True,
-    help="Give up after this many seconds.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=5,
-    show_default=True,
-    help="Seconds between polls.",
-)
+@_wait_options
+@output_options
 @click.pass_obj
-def wait(settings: Settings, dag_id: str, run_id: str, timeout: float, interval: float) -> None:
+def wait(
+    settings: Settings, dag_id: str, run_id: str, wait_timeout: float, interval: float
+) -> None:
     """Wait until the run succeeds or fails on every selected server, with a live status line."""
 
-    async def work(fleet: AsyncFleet) -> FleetResult[DagRun]:
-        return await _wait(fleet, dag_id, run_id, timeout, interval)
+    async def work(fleet: AsyncFleet) -> Waited:
+        return await _wait(fleet, dag_id, dict.fromkeys(fleet.names, run_id), wait_timeout,
+                           interval)  # fmt: skip
 
-    show_runs(settings, settings.run(work, label=None))
+    show_waited(settings, dag_id, settings.run(work, label=None))
+
+
+@attrs.frozen
+class Waited:
+    """What a wait saw: each server's last run, which timed out, which failed, how long."""
+
+    latest: dict[str, DagRun]
+    timed_out: set[str]
+    errors: dict[str, AirflowBridgeError]
+    elapsed: float
+
+
+def show_waited(
+    settings: Settings, dag_id: str, waited: Waited, *, empty: str = "nothing found"
+) -> NoReturn:
+    """The final (or last seen) state per server, a summary on stderr, the CI exit code."""
+    runs = list(waited.latest.values())
+    records = [{**run_record(run), "timed_out": run.server in waited.timed_out} for run in runs]
+    rows = [
+        {**row, "state": f"{row['state']} (timed out)" if row["server"] in waited.timed_out
+         else row["state"]}
+        for row in run_rows(runs)
+    ]  # fmt: skip
+    emit(records, (*RUN_FIELDS, "timed_out"), RUN_COLUMNS, settings.output_format, rows=rows,
+         empty=empty, chosen=settings.columns)  # fmt: skip
+    failed = [r.server for r in runs if r.state == "failed"]
+    console = err_console()
+    if waited.timed_out:
+        console.print(
+            f"timed out after {waited.elapsed:.0f} s: still "
+            + ", ".join(f"{waited.latest[n].state} on {n}" for n in sorted(waited.timed_out)),
+            style="yellow",
+        )
+    if failed:
+        console.print(f"{dag_id}: failed on {', '.join(failed)}", style="bold red")
+    outcomes = {
+        name: ServerOutcome(server=name, elapsed=waited.elapsed, count=1, error=None)
+        for name in waited.latest
+    } | {
+        name: ServerOutcome(server=name, elapsed=waited.elapsed, count=0, error=error)
+        for name, error in waited.errors.items()
+    }
+    code = report(FleetResult(items=(), per_server={}, outcomes=outcomes))
+    if failed:
+        code = Exit.FAILED
+    elif waited.timed_out:
+        code = Exit.TIMED_OUT
+    raise SystemExit(code)
 
 
 async def _wait(
-    fleet: AsyncFleet, dag_id: str, run_id: str, timeout: float, interval: float
-) -> FleetResult[DagRun]:
-    """Poll every server with `get` (so the status line can show each one's state) until
-    each run is finished or its server failed; runs still going at the deadline time out."""
+    fleet: AsyncFleet,
+    dag_id: str,
+    run_ids: Mapping[str, str],
+    timeout: float,
+    interval: float,
+) -> Waited:
+    """Poll each server for its run (`run_ids`: server -> run_id) until each is finished or
+    its server failed; runs still going at the deadline are marked timed out."""
     started = time.monotonic()
     latest: dict[str, DagRun] = {}
     errors: dict[str, AirflowBridgeError] = {}
-    pending = fleet
+    pending = list(run_ids)
+    timed_out: set[str] = set()
     console = err_console()
     with console.status("", spinner="dots") if interactive() else _Quiet() as status:
         while True:
-            result = await pending.dag_runs.get(dag_id, run_id)
-            latest.update((run.server, run) for run in result)
-            errors.update(result.errors)
-            going = [n for n in pending.names if n not in errors and not latest[n].is_finished]
-            status.update(_status_line(dag_id, run_id, fleet.names, latest, errors, started))
-            if not going:
+            await _poll(fleet, dag_id, {n: run_ids[n] for n in pending}, latest, errors)
+            pending = [n for n in pending if n not in errors and not latest[n].is_finished]
+            status.update(_status_line(dag_id, fleet.names, latest, errors, started))
+            if not pending:
                 break
             if time.monotonic() - started + interval > timeout:
-                for name in going:
-                    errors[name] = WaitTimeout(
-                        f"{dag_id}/{run_id} is still {latest[name].state} after {timeout:g} s",
-                        last=latest[name],
-                    )
+                timed_out = set(pending)
                 break
-            pending = fleet.select(*going)
             await anyio.sleep(interval)
-    elapsed = time.monotonic() - started
-    outcomes = {
-        name: ServerOutcome(
-            server=name, elapsed=elapsed, count=int(name in latest), error=errors.get(name)
-        )
-        for name in fleet.names
-    }
-    ok = [latest[n] for n in fleet.names if n in latest and n not in errors]
-    return FleetResult(items=tuple(ok), per_server={r.server: (r,) for r in ok}, outcomes=outcomes)
+    return Waited(latest, timed_out, errors, time.monotonic() - started)
+
+
+async def _poll(
+    fleet: AsyncFleet,
+    dag_id: str,
+    run_ids: Mapping[str, str],
+    latest: dict[str, DagRun],
+    errors: dict[str, AirflowBridgeError],
+) -> None:
+    """One `get` per server (grouped by run id), concurrently."""
+    groups: dict[str, list[str]] = {}
+    for name, run_id in run_ids.items():
+        groups.setdefault(run_id, []).append(name)
+
+    async def ask(run_id: str, names: list[str]) -> None:
+        result = await fleet.select(*names).dag_runs.get(dag_id, run_id)
+        latest.update((run.server, run) for run in result)
+        errors.update(result.errors)
+
+    async with anyio.create_task_group() as group:
+        for run_id, names in groups.items():
+            group.start_soon(ask, run_id, names)
 
 
 def _status_line(
     dag_id: str,
-    run_id: str,
     names: tuple[str, ...],
     latest: dict[str, DagRun],
     errors: dict[str, AirflowBridgeError],
@@ -421,7 +600,7 @@ def _status_line(
         elif name in latest:
             parts.append(f"{name}: {latest[name].state}")
     waited = time.monotonic() - started
-    return f"waiting for {dag_id}/{run_id} ({waited:.0f}s) · " + " · ".join(parts)
+    return f"waiting for {dag_id} ({waited:.0f}s) · " + " · ".join(parts)
 
 
 class _Quiet:

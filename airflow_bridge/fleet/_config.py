@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import ssl
+import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
@@ -28,9 +30,28 @@ FLEET_KEYS = ("timeout", "max_concurrency", "per_server_concurrency")
 #: A server's `api` values, as the client takes them: "auto" (detect) or a generation.
 API_CHOICES: tuple[ApiChoice, ...] = get_args(ApiChoice)
 _SECRET_KEYS = ("username", "password", "token")
+#: The `auth` key's values: the schemes of `airflow_bridge.auth`, built when selected.
+AUTH_SCHEMES = ("basic", "kerberos", "google", "keycloak", "mwaa", "token-command")
 _SERVER_KEYS = frozenset(
-    ("url", "api", "timeout", "verify", "tags", *_SECRET_KEYS, *(f"{k}_env" for k in _SECRET_KEYS))
+    (
+        "url",
+        "api",
+        "timeout",
+        "verify",
+        "cert",
+        "key",
+        "tags",
+        "auth",
+        "auth_options",
+        "password_command",
+        "token_command",
+        "keyring",
+        *_SECRET_KEYS,
+        *(f"{k}_env" for k in _SECRET_KEYS),
+    )
 )
+#: The keyring service a password is stored under: one entry per server URL and user.
+KEYRING_SERVICE = "airflow-bridge {url}"
 
 
 def _tags(value: Iterable[str]) -> tuple[str, ...]:
@@ -56,6 +77,9 @@ class Server:
             call. None (default): the fleet's timeout.
         verify: TLS verification: True (default), False, the path of a CA bundle, or an
             `ssl.SSLContext`.
+        cert: A client certificate (PEM path) for mutual TLS, or (certificate, key) paths.
+        auth: An `httpx.Auth` (a scheme of `airflow_bridge.auth`) instead of a username and
+            password or a token.
         tags: Tags for `fleet.select("tag:NAME")`; a single string is one tag.
         transport: An httpx transport to send through (tests, in-process fakes).
     """
@@ -67,6 +91,8 @@ class Server:
     token: str | None = attrs.field(default=None, kw_only=True, repr=False)
     timeout: float | None = attrs.field(default=None, kw_only=True)
     verify: bool | str | ssl.SSLContext = attrs.field(default=True, kw_only=True)
+    cert: str | tuple[str, str] | None = attrs.field(default=None, kw_only=True)
+    auth: httpx.Auth | None = attrs.field(default=None, kw_only=True, repr=False, eq=False)
     tags: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_tags)
     transport: httpx.AsyncBaseTransport | None = attrs.field(
         default=None, kw_only=True, repr=False, eq=False
@@ -79,6 +105,8 @@ class Server:
         if self.username is not None:
             shown.append(f"username={self.username!r}")
         shown += [f"{name}=<hidden>" for name in ("password", "token") if getattr(self, name)]
+        if self.auth is not None:
+            shown.append(f"auth={type(self.auth).__name__}")
         if self.tags:
             shown.append(f"tags={self.tags!r}")
         return f"Server({', '.join(shown)})"
@@ -94,19 +122,58 @@ class Server:
             (the fleet also uses the latter for the unauthenticated health check).
         """
         timeout = self.timeout if self.timeout is not None else default_timeout
-        verify = self.verify
-        if isinstance(verify, str):  # httpx 0.28 deprecates a path here: a context instead
-            verify = ssl.create_default_context(cafile=verify)
-        http = httpx.AsyncClient(timeout=timeout, verify=verify, transport=self.transport)
+        http = httpx.AsyncClient(
+            timeout=timeout, verify=tls_context(self.verify, self.cert), transport=self.transport
+        )
         client = AsyncClient(
             self.url,
             username=self.username,
             password=self.password,
             token=self.token,
+            auth=self.auth,
             api=self.api,
             http_client=http,
         )
         return client, http
+
+    @property
+    def auth_name(self) -> str:
+        """How this server authenticates, for display: a scheme's class, basic, token, none."""
+        if self.auth is not None:
+            return type(self.auth).__name__
+        if self.token is not None:
+            return "token"
+        return "basic" if self.username is not None else "none"
+
+
+def tls_context(
+    verify: bool | str | ssl.SSLContext, cert: str | tuple[str, str] | None
+) -> bool | ssl.SSLContext:
+    """What httpx takes as `verify=`: a CA bundle path or a client certificate become an
+    `ssl.SSLContext` (httpx 0.28 deprecates paths and `cert=`).
+
+    Args:
+        verify: True, False, a CA bundle's path, or a ready context.
+        cert: A client certificate path (key included), or (certificate, key) paths.
+
+    Returns:
+        `verify` itself, or a context with the CA bundle and the certificate loaded.
+    """
+    if cert is None and not isinstance(verify, str):
+        return verify
+    if isinstance(verify, ssl.SSLContext):
+        context = verify
+    elif isinstance(verify, str):
+        context = ssl.create_default_context(cafile=verify)
+    else:
+        context = ssl.create_default_context()
+        if not verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+    if cert is not None:
+        certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
+        context.load_cert_chain(certfile, keyfile)
+    return context
 
 
 def redact_url(url: str) -> str:
@@ -140,21 +207,29 @@ class FleetFile:
 
 
 def load_fleet_file(
-    path: str | os.PathLike[str], env: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    select: Sequence[str] = (),
 ) -> FleetFile:
     """Read and check a fleet file.
 
     Args:
         path: The TOML file.
         env: Where the `*_env` keys' variables are read; None (default): `os.environ`.
+        select: Server names and `tag:TAG` selectors: only these servers are returned and
+            only their secrets are read (environment, command, keyring) and their auth
+            schemes built, so one server's unset secret cannot break a command aimed at
+            another. Empty (default): every server.
 
     Returns:
-        The servers and the `[fleet]` settings.
+        The (selected) servers and the `[fleet]` settings.
 
     Raises:
         FleetConfigError: The file cannot be read, is not TOML, or has a wrong or missing
-            key, or names an environment variable that is not set; the message names the
-            file, the server and the key at fault (never a secret).
+            key, or a selected server's secret cannot be read (unset environment variable,
+            failing command), or a selector names no server; the message names the file,
+            the server and the key at fault (never a secret).
 
     The format:
 
@@ -175,11 +250,60 @@ def load_fleet_file(
     api = "v2"                   # skip detection
     token_env = "PROD_AIRFLOW_TOKEN"
     verify = "/etc/ssl/company-ca.pem"
+    cert = "/etc/ssl/me.pem"     # a client certificate (and `key`, if separate)
     timeout = 10
+
+    [servers.vault]
+    url = "https://airflow.internal"
+    username = "ops"
+    password_command = "pass show airflow/ops"   # or keyring = true (the keyring extra)
+
+    [servers.secure]
+    url = "https://airflow.corp"
+    auth = "kerberos"            # kerberos, google, keycloak, mwaa, token-command, basic
+    auth_options = { service = "airflow" }       # the scheme's keyword arguments
     ```
     """
-    where = str(path)
     env = os.environ if env is None else env
+    settings, checked = _read(path)
+    chosen = pick(server_tags(checked), select)
+    servers = {
+        name: _server(str(path), name, table, env)
+        for name, table in checked.items()
+        if name in chosen
+    }
+    return FleetFile(servers=servers, settings=settings)
+
+
+def server_tags(
+    source: str | os.PathLike[str] | Mapping[str, Mapping[str, Any]],
+) -> dict[str, tuple[str, ...]]:
+    """Each server's tags, from a fleet file (checked, but no secret is read) or from its
+    checked tables; for shell completion and selection.
+
+    Raises:
+        FleetConfigError: As `load_fleet_file`, except for secrets.
+    """
+    tables = _read(source)[1] if isinstance(source, str | os.PathLike) else source
+    return {name: tuple(table.get("tags", ())) for name, table in tables.items()}
+
+
+def server_from_table(
+    name: str, table: Mapping[str, Any], env: Mapping[str, str], where: str
+) -> Server:
+    """A `Server` from one `[servers.NAME]`-shaped table (the CLI's --server and contexts
+    build one), checked and with its secrets read as a fleet file's are.
+
+    Raises:
+        FleetConfigError: A key is wrong or a secret cannot be read; the message starts
+            with `where`.
+    """
+    return _server(where, name, _check_server(where, name, dict(table)), env)
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The `[fleet]` settings and every server's checked table (no secret read)."""
+    where = str(path)
     toml = _toml()
     try:
         data = toml.loads(Path(path).read_text(encoding="utf-8"))
@@ -196,8 +320,33 @@ def load_fleet_file(
     tables = data.get("servers")
     if not isinstance(tables, dict) or not tables:
         raise FleetConfigError(f"{where}: no servers (add a [servers.NAME] table with a url)")
-    servers = {name: _server(where, name, table, env) for name, table in tables.items()}
-    return FleetFile(servers=servers, settings=settings)
+    return settings, {name: _check_server(where, name, table) for name, table in tables.items()}
+
+
+def pick(tags: Mapping[str, Iterable[str]], selectors: Sequence[str]) -> list[str]:
+    """The names `selectors` choose (names and `tag:TAG`), in `tags`' order; all if none.
+
+    Raises:
+        FleetConfigError: A selector matches nothing (the message lists what exists).
+    """
+    if not selectors:
+        return list(tags)
+    chosen: set[str] = set()
+    for selector in selectors:
+        if selector.startswith("tag:"):
+            tag = selector.removeprefix("tag:")
+            hits = {name for name, has in tags.items() if tag in has}
+            if not hits:
+                known = sorted({t for has in tags.values() for t in has})
+                raise FleetConfigError(
+                    f"no server is tagged {tag!r} (tags: {', '.join(known) or 'none'})"
+                )
+            chosen |= hits
+        elif selector in tags:
+            chosen.add(selector)
+        else:
+            raise FleetConfigError(f"no server named {selector!r} (servers: {', '.join(tags)})")
+    return [name for name in tags if name in chosen]
 
 
 def _toml() -> Any:
@@ -224,10 +373,16 @@ def _fleet_settings(where: str, table: Any) -> dict[str, Any]:
     return dict(table)
 
 
-def _server(where: str, name: str, table: Any, env: Mapping[str, str]) -> Server:
+def _failer(where: str, name: str) -> Callable[[str, str], FleetConfigError]:
     def fail(key: str, problem: str) -> FleetConfigError:
         return FleetConfigError(f"{where}: server {name!r}: key {key!r}: {problem}")
 
+    return fail
+
+
+def _check_server(where: str, name: str, table: Any) -> dict[str, Any]:
+    """Every check that needs no secret: keys, types, URL, which credentials go together."""
+    fail = _failer(where, name)
     if not isinstance(table, dict):
         raise FleetConfigError(f"{where}: server {name!r}: must be a table ([servers.{name}])")
     for key in table:
@@ -236,34 +391,79 @@ def _server(where: str, name: str, table: Any, env: Mapping[str, str]) -> Server
     url = table.get("url")
     if not isinstance(url, str) or not url:
         raise fail("url", "required: the server's base URL, e.g. https://airflow.example.com")
-    secrets = {key: _secret(table, key, env, fail) for key in _SECRET_KEYS}
-    values: dict[str, Any] = {"api": table.get("api", "auto"), **secrets}
-    if values["api"] not in API_CHOICES:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail("url", "must be an http(s) URL such as https://airflow.example.com")
+    if table.get("api", "auto") not in API_CHOICES:
         *others, last = map(repr, API_CHOICES)
         raise fail("api", f"must be {', '.join(others)} or {last}")
     if "timeout" in table:
         timeout = table["timeout"]
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise fail("timeout", "must be a positive number of seconds")
-        values["timeout"] = float(timeout)
-    if "verify" in table:
-        if not isinstance(table["verify"], bool | str):
-            raise fail("verify", "must be true, false or the path of a CA bundle")
-        values["verify"] = table["verify"]
+    if "verify" in table and not isinstance(table["verify"], bool | str):
+        raise fail("verify", "must be true, false or the path of a CA bundle")
+    for key in ("cert", "key", "password_command", "token_command"):
+        if key in table and (not isinstance(table[key], str) or not table[key]):
+            raise fail(key, "must be a non-empty string")
+    if "key" in table and "cert" not in table:
+        raise fail("key", "a client key needs its certificate (cert)")
+    if "keyring" in table and not isinstance(table["keyring"], bool):
+        raise fail("keyring", "must be true or false")
     if "tags" in table:
         tags = table["tags"]
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             raise fail("tags", "must be a list of strings")
-        values["tags"] = tags
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise fail("url", "must be an http(s) URL such as https://airflow.example.com")
-    if (secrets["username"] is None) != (secrets["password"] is None):
-        raise fail(
-            "password" if secrets["username"] else "username", "username and password go together"
-        )
-    if secrets["token"] is not None and secrets["username"] is not None:
+    scheme = table.get("auth", "basic")
+    if scheme not in AUTH_SCHEMES:
+        raise fail("auth", f"must be one of {', '.join(AUTH_SCHEMES)}")
+    if not isinstance(table.get("auth_options", {}), dict):
+        raise fail("auth_options", "must be a table of the scheme's keyword arguments")
+    if scheme == "token-command" and "token_command" not in table:
+        raise fail("token_command", 'required by auth = "token-command"')
+    sources = {
+        key: [s for s in (key, f"{key}_env", f"{key}_command") if s in table]
+        for key in _SECRET_KEYS
+    }
+    if table.get("keyring"):
+        sources["password"].append("keyring")
+    for given in sources.values():
+        if len(given) > 1:
+            *others, last = given
+            raise fail(given[0], f"give {' or '.join([', '.join(others), last])}, not both")
+    has_user, has_password = bool(sources["username"]), bool(sources["password"])
+    if has_password and not has_user:
+        raise fail("username", "username and password go together")
+    if sources["token"] and has_user:
         raise fail("token", "give username/password or a token, not both")
+    return table
+
+
+def _server(where: str, name: str, table: dict[str, Any], env: Mapping[str, str]) -> Server:
+    """The spec of a checked, selected server: secrets read and the auth scheme built now."""
+    fail = _failer(where, name)
+    secrets = {key: _secret(table, key, env, fail) for key in _SECRET_KEYS}
+    url = table["url"]
+    if table.get("keyring"):
+        secrets["password"] = keyring_secret(url, secrets["username"] or "", fail)
+    if secrets["username"] is not None and secrets["password"] is None:
+        raise fail("password", "username and password go together")
+    values: dict[str, Any] = {"api": table.get("api", "auto"), **secrets}
+    if "timeout" in table:
+        values["timeout"] = float(table["timeout"])
+    for key in ("verify", "tags"):
+        if key in table:
+            values[key] = table[key]
+    if "cert" in table:
+        values["cert"] = (table["cert"], table["key"]) if "key" in table else table["cert"]
+    scheme = table.get("auth", "basic")
+    if scheme != "basic":
+        try:
+            values["auth"] = build_auth(
+                scheme, dict(table.get("auth_options", {})), table.get("token_command")
+            )
+        except (TypeError, ValueError, ImportError) as exc:
+            raise fail("auth", f"{scheme}: {exc}") from None
     return Server(url, **values)
 
 
@@ -273,10 +473,9 @@ def _secret(
     env: Mapping[str, str],
     fail: Callable[[str, str], FleetConfigError],
 ) -> str | None:
-    """`key` from the table, or from the environment variable `key_env` names (not both)."""
-    env_key = f"{key}_env"
-    if key in table and env_key in table:
-        raise fail(key, f"give {key} or {env_key}, not both")
+    """`key` from the table, the environment variable `key_env` names, or the output of the
+    command `key_command` (checked: only one of them is given)."""
+    env_key, command_key = f"{key}_env", f"{key}_command"
     if env_key in table:
         variable = table[env_key]
         if not isinstance(variable, str) or not variable:
@@ -284,7 +483,92 @@ def _secret(
         if variable not in env:
             raise fail(env_key, f"environment variable {variable} is not set")
         return env[variable]
+    if command_key in table and not (key == "token" and table.get("auth") == "token-command"):
+        try:
+            return command_secret(table[command_key])
+        except OSError as exc:
+            raise fail(command_key, str(exc)) from None
     value = table.get(key)
     if value is not None and not isinstance(value, str):
         raise fail(key, "must be a string")
     return value
+
+
+def command_secret(command: str) -> str:
+    """The first line a command prints (`password_command`, `token_command`), run without a
+    shell.
+
+    Args:
+        command: The command line, split as a POSIX shell would (`shlex`).
+
+    Returns:
+        Its standard output's first line.
+
+    Raises:
+        OSError: The command cannot run or exits non-zero (the message has its exit status
+            and standard error, never its output).
+    """
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OSError(f"the command {command!r} did not run ({exc})") from None
+    if done.returncode != 0:
+        raise OSError(
+            f"the command {command!r} exited {done.returncode}: {done.stderr.strip()[:200]}"
+        )
+    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""
+
+
+def keyring_secret(url: str, username: str, fail: Callable[[str, str], FleetConfigError]) -> str:
+    """The password stored in the OS keyring for `username` on `url` (the keyring extra)."""
+    try:
+        keyring = importlib.import_module("keyring")
+    except ImportError:
+        raise fail(
+            "keyring", "needs the keyring extra: pip install 'airflow-bridge[keyring]'"
+        ) from None
+    password = keyring.get_password(KEYRING_SERVICE.format(url=url), username)
+    if password is None:
+        raise fail(
+            "keyring",
+            f"no password for {username!r} in the keyring (store one with "
+            f"`airflow-bridge config add NAME --server {url} -u {username} --keyring`)",
+        )
+    return str(password)
+
+
+def build_auth(scheme: str, options: dict[str, Any], token_command: str | None) -> httpx.Auth:
+    """The `httpx.Auth` of a scheme name, built from `airflow_bridge.auth` (imported now,
+    so an uninstalled extra only matters to the servers that use it).
+
+    Args:
+        scheme: kerberos, google, keycloak, mwaa or token-command.
+        options: The scheme's keyword arguments (google: `audience` for ID tokens, else
+            access tokens with `service_account_file`/`scopes`).
+        token_command: For token-command: the command printing a token.
+
+    Returns:
+        The auth object.
+
+    Raises:
+        ValueError: An unknown scheme, or the scheme refused its options.
+        ImportError: The scheme's extra is not installed.
+    """
+    from airflow_bridge import auth
+
+    if scheme == "kerberos":
+        return auth.KerberosAuth(**options)
+    if scheme == "keycloak":
+        return auth.KeycloakAuth(**options)
+    if scheme == "mwaa":
+        return auth.MWAAAuth(**options)
+    if scheme == "google":
+        if "audience" in options:
+            return auth.GoogleAuth.id_token(**options)
+        return auth.GoogleAuth.access_token(**options)
+    if scheme == "token-command" and token_command:
+        command = token_command
+        return auth.TokenProvider(lambda: command_secret(command), name=command, **options)
+    raise ValueError(f"unknown auth scheme {scheme!r} (known: {', '.join(AUTH_SCHEMES)})")
