@@ -11,6 +11,7 @@ shapes (recorded on 2.10.5 and 3.3.2 for the generations' own credentials).
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -265,3 +266,38 @@ def test_mwaa_refusals_are_the_session_backends() -> None:
     fake.clock.advance(timedelta(seconds=61))
     with httpx.Client(transport=fake.transport(), base_url=fake.base_url) as http:
         assert http.post("/aws_mwaa/login", data={"token": late}).status_code == 401
+
+
+@pytest.mark.real
+def test_a_real_ticket_from_the_loopback_kdc_is_accepted_by_the_kerberos_fake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What httpx-gssapi sends with a real ticket (scripts/kdc) is what the fake's format
+    check takes: the fake is a fair stand-in for the backend's first step."""
+    pytest.importorskip("httpx_gssapi", reason="the kerberos extra is not installed")
+    root = Path(__file__).resolve().parents[2]
+    script = str(root / "scripts" / "kdc")
+    answering = (
+        "answering=True"
+        in subprocess.run([script, "status"], capture_output=True, text=True).stdout
+    )
+    if not answering and subprocess.run([script, "up"], capture_output=True).returncode:
+        pytest.skip("no loopback KDC (scripts/kdc up failed)")
+    try:
+        info = json.loads((root / ".airflow" / "kerberos" / "kdc.json").read_text())
+        monkeypatch.setenv("KRB5_CONFIG", info["krb5_conf"])
+        auth = KerberosAuth(
+            principal=info["user_principal"],
+            keytab=info["user_keytab"],
+            ccache=f"FILE:{tmp_path / 'cc'}",
+        )
+        fake = FakeAirflow("2.10.5", auth="kerberos")
+        with fake.serve() as server, Client(server.url, auth=auth) as c:
+            run = c.dag_runs.trigger("bridge_plain")
+            assert c.dag_runs.get("bridge_plain", run.run_id).run_id == run.run_id
+        api_calls = [r for r in fake.requests if not r.path.endswith("/version")]
+        sent = [r.headers.get("authorization", "") for r in api_calls]
+        assert sent and all(h.startswith("Negotiate ") for h in sent)
+    finally:
+        if not answering:
+            subprocess.run([script, "down"], check=False)
