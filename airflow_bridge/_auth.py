@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from airflow_bridge._secrets import Secret
 from airflow_bridge.adapters import ApiRequest
 
 #: Log in again this many seconds before the token's `exp`, so no request races the expiry.
@@ -31,10 +32,10 @@ class BearerToken(httpx.Auth):
     """A token the user already has; sent as-is on every request."""
 
     def __init__(self, token: str) -> None:
-        self._header = f"Bearer {token}"
+        self._header = Secret(f"Bearer {token}")
 
     def auth_flow(self, request: httpx.Request) -> Flow:
-        request.headers["Authorization"] = self._header
+        request.headers["Authorization"] = self._header.reveal()
         yield request
 
     def __repr__(self) -> str:
@@ -58,11 +59,11 @@ class LoginAuthBase(httpx.Auth):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._login_url = base_url + login.path
-        self._login_body = login.json
+        self._login_body = Secret(login.json)  # the password: hidden from reprs and locals
         self._parse_token = parse_token
         self._token_rejected = token_rejected
         self._clock = clock
-        self._token: str | None = None
+        self._token: Secret[str] | None = None
         self._expires_at: float | None = None
 
     def __repr__(self) -> str:
@@ -78,15 +79,16 @@ class LoginAuthBase(httpx.Auth):
         return self._expires_at is None or self._clock() < self._expires_at - EXPIRY_MARGIN
 
     def _login_request(self) -> httpx.Request:
-        return httpx.Request("POST", self._login_url, json=self._login_body)
+        return httpx.Request("POST", self._login_url, json=self._login_body.reveal())
 
     def _accept_login(self, response: httpx.Response) -> None:
-        token = self._parse_token(response)  # raises AuthenticationError on 401
+        token = Secret(self._parse_token(response))  # raises AuthenticationError on 401
         self._token = token
-        self._expires_at = _jwt_expiry(token)
+        self._expires_at = _jwt_expiry(token.reveal())
 
     def _authorized(self, request: httpx.Request) -> httpx.Request:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        assert self._token is not None
+        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
         return request
 
 

@@ -22,6 +22,7 @@ import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
+from airflow_bridge._secrets import hidden, warn_if_plain_http
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
 from airflow_bridge.errors import (
     AuthenticationError,
@@ -42,6 +43,9 @@ class Settings:
     """A client's checked constructor arguments: where the server is and how to log in.
 
     Every argument error is raised here, before an httpx client exists or anything is sent.
+    Credentials for plain http to a host that is not loopback warn (InsecureCredentialsWarning)
+    unless `network=False` (a transport= that is not the network, e.g. FakeAirflow's).
+    Passwords and tokens are kept as `Secret`s (hidden in reprs and tracebacks' locals).
     """
 
     def __init__(
@@ -53,6 +57,7 @@ class Settings:
         token: str | None,
         auth: httpx.Auth | None,
         api: ApiChoice,
+        network: bool = True,
     ) -> None:
         self.base_url, url_user, url_password = _split_base_url(base_url)
         if url_user is not None:
@@ -69,8 +74,10 @@ class Settings:
         if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
-        self._password = password
-        self._token = token
+        self._password = hidden(password)  # shown as Secret('********'), never the value
+        self._token = hidden(token)
+        if network and (username is not None or token is not None):
+            warn_if_plain_http(self.base_url, "username/password" if username else "the token")
         self._user_auth = auth
         #: The adapter when `api=` names the generation (no probe); None: detect on first use.
         self.given_adapter: Adapter | None = None
@@ -84,12 +91,13 @@ class Settings:
         if self._user_auth is not None:
             return self._user_auth
         if self._token is not None:
-            return BearerToken(self._token)
+            return BearerToken(self._token.reveal())
         if self._username is None or self._password is None:
             return None
-        login = adapter.login_request(self._username, self._password)
+        password = self._password.reveal()
+        login = adapter.login_request(self._username, password)
         if login is None:
-            return httpx.BasicAuth(self._username, self._password)
+            return httpx.BasicAuth(self._username, password)
         return login_auth(
             self.base_url,
             login,

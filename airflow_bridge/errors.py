@@ -21,6 +21,7 @@ AirflowBridgeError
 ├── WaitTimeout                   wait() gave up (also a TimeoutError)
 └── FleetConfigError              a fleet file or selection is wrong (also a ValueError)
 InvalidArgument                   a ValueError and TypeError, deliberately outside
+InsecureCredentialsWarning        a UserWarning: credentials over plain http to another host
 ```
 
 Every failure a server or the network can cause is an `AirflowBridgeError`. Server answers
@@ -555,6 +556,15 @@ class FleetConfigError(AirflowBridgeError, ValueError):
     """A fleet file (or a server selection) is wrong; fix what the message names.
 
     The message names the file, server and key at fault. Also a `ValueError`.
+    """
+
+
+class InsecureCredentialsWarning(_ErrorValue, UserWarning):
+    """Credentials would be sent over plain `http://` to a host that is not loopback.
+
+    Warned once per client when it is made with username/password or a token: anyone on the
+    network path could read them. Use an `https://` base_url; loopback (`localhost`,
+    `127.0.0.1`, `::1`) is exempt.
     """
 
 

@@ -98,6 +98,7 @@ EXAMPLES: dict[str, Callable[[], BaseException]] = {
     "VersionDetectionError": lambda: errors_module.VersionDetectionError("not Airflow"),
     "WaitTimeout": lambda: WaitTimeout("etl/r1 is still queued after 1 s", last=a_run()),
     "FleetConfigError": lambda: FleetConfigError("fleet.toml: no servers"),
+    "InsecureCredentialsWarning": lambda: errors_module.InsecureCredentialsWarning("plain http"),
 }
 
 ERROR_CLASSES = sorted(
