@@ -6,11 +6,11 @@ with Client("http://127.0.0.1:8080", username="admin", password="admin") as clie
 """
 
 from airflow_bridge._async.client import AsyncClient
-from airflow_bridge._async.dag_runs import AsyncDagRuns
+from airflow_bridge._async.dag_runs import AsyncDagRuns, AsyncRunIterator
 from airflow_bridge._async.dags import AsyncDags
 from airflow_bridge._async.tasks import AsyncTaskInstances
 from airflow_bridge._sync.client import Client
-from airflow_bridge._sync.dag_runs import DagRuns
+from airflow_bridge._sync.dag_runs import DagRuns, RunIterator
 from airflow_bridge._sync.dags import Dags
 from airflow_bridge._sync.tasks import TaskInstances
 from airflow_bridge.models import (
@@ -27,6 +27,7 @@ from airflow_bridge.models import (
     ServerInfo,
     TaskInstance,
 )
+from airflow_bridge.retries import RetryPolicy
 from airflow_bridge.types import ApiChoice, Capability, RunFilters
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "AsyncClient",
     "AsyncDagRuns",
     "AsyncDags",
+    "AsyncRunIterator",
     "AsyncTaskInstances",
     "Capability",
     "ClearResult",
@@ -48,7 +50,9 @@ __all__ = [
     "Dags",
     "LogChunk",
     "LogRecord",
+    "RetryPolicy",
     "RunFilters",
+    "RunIterator",
     "RunType",
     "ServerInfo",
     "TaskInstance",

@@ -5,7 +5,7 @@ The clients themselves are one source: `_async/client.py` is written by hand and
 is neither sync nor async: checking the constructor's arguments, choosing the auth for the
 detected generation, explaining a refused login, turning an httpx response into a `Reply`,
 and the few primitives whose sync and async forms differ by more than a keyword (a lock, a
-sleep).
+concurrency limiter, a sleep).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
-from airflow_bridge._secrets import hidden, warn_if_plain_http
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
 from airflow_bridge.errors import (
     AuthenticationError,
@@ -43,9 +42,6 @@ class Settings:
     """A client's checked constructor arguments: where the server is and how to log in.
 
     Every argument error is raised here, before an httpx client exists or anything is sent.
-    Credentials for plain http to a host that is not loopback warn (InsecureCredentialsWarning)
-    unless `network=False` (a transport= that is not the network, e.g. FakeAirflow's).
-    Passwords and tokens are kept as `Secret`s (hidden in reprs and tracebacks' locals).
     """
 
     def __init__(
@@ -57,7 +53,6 @@ class Settings:
         token: str | None,
         auth: httpx.Auth | None,
         api: ApiChoice,
-        network: bool = True,
     ) -> None:
         self.base_url, url_user, url_password = _split_base_url(base_url)
         if url_user is not None:
@@ -74,10 +69,8 @@ class Settings:
         if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
-        self._password = hidden(password)  # shown as Secret('********'), never the value
-        self._token = hidden(token)
-        if network and (username is not None or token is not None):
-            warn_if_plain_http(self.base_url, "username/password" if username else "the token")
+        self._password = password
+        self._token = token
         self._user_auth = auth
         #: The adapter when `api=` names the generation (no probe); None: detect on first use.
         self.given_adapter: Adapter | None = None
@@ -91,13 +84,12 @@ class Settings:
         if self._user_auth is not None:
             return self._user_auth
         if self._token is not None:
-            return BearerToken(self._token.reveal())
+            return BearerToken(self._token)
         if self._username is None or self._password is None:
             return None
-        password = self._password.reveal()
-        login = adapter.login_request(self._username, password)
+        login = adapter.login_request(self._username, self._password)
         if login is None:
-            return httpx.BasicAuth(self._username, password)
+            return httpx.BasicAuth(self._username, self._password)
         return login_auth(
             self.base_url,
             login,
@@ -229,15 +221,10 @@ def to_reply(response: httpx.Response) -> Reply:
     )
 
 
-def resend(request: httpx.Request, exc: httpx.TransportError, attempt: int) -> bool:
-    """Send a GET once more when a kept-alive connection was dropped under it.
-
-    Airflow's servers close the connection after some failures (an unhandled 500 on 3.1), and
-    the next request on that pooled connection fails before any answer. Reading is safe to
-    repeat; anything that writes is not, so it surfaces as a TransportError instead.
-    """
-    dropped = isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError)
-    return attempt == 1 and dropped and request.method == "GET"
+def never_sent(exc: httpx.TransportError) -> bool:
+    """Whether a transport failure happened before the request could reach the server (a
+    refused connection, a connect or pool timeout): then any request may be sent again."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
@@ -260,8 +247,8 @@ _TIMEOUT_PHASES: tuple[tuple[type[httpx.TimeoutException], TimeoutPhase], ...] =
 )
 
 
-# -- the primitives whose sync and async forms differ (unasync maps AsyncLock -> Lock and
-# -- async_sleep -> sleep) ---------------------------------------------------------------
+# -- the primitives whose sync and async forms differ (unasync maps AsyncLock -> Lock,
+# -- AsyncLimiter -> Limiter and async_sleep -> sleep) ------------------------------------
 
 
 class Lock:
@@ -292,6 +279,50 @@ class AsyncLock:
     async def __aexit__(self, *exc_info: object) -> None:
         assert self._lock is not None
         self._lock.release()
+
+
+class Limiter:
+    """At most `limit` requests in flight at once, across threads; entered with `with`."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def __enter__(self) -> None:
+        self._slots.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._slots.release()
+
+
+class AsyncLimiter:
+    """At most `limit` requests in flight at once, across tasks; entered with `async with`
+    (made on first use, inside the event loop, like `AsyncLock`)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._slots: anyio.CapacityLimiter | None = None
+
+    async def __aenter__(self) -> None:
+        if self._slots is None:
+            self._slots = anyio.CapacityLimiter(self._limit)
+        await self._slots.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._slots is not None
+        self._slots.release()
+
+
+def concurrency(value: object) -> int:
+    """`max_concurrency=`: a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"max_concurrency must be a whole number >= 1, not {value!r}")
+    return value
+
+
+def event_hook(value: object) -> None:
+    """`on_event=`: None or a callable."""
+    if value is not None and not callable(value):
+        raise InvalidArgument(f"on_event must be a callable taking an Event, not {value!r}")
 
 
 def sleep(seconds: float) -> None:

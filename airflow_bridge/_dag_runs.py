@@ -7,15 +7,16 @@ never depends on the network (see `_arguments`).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _plans as plans
-from airflow_bridge.adapters import Adapter, Reply, check_note
+from airflow_bridge.adapters import Adapter, Reply, check_note, format_datetime
 from airflow_bridge.errors import InvalidArgument
-from airflow_bridge.models import ClearResult, DagRun, DagRunState
+from airflow_bridge.models import ClearResult, DagRunState
 
 
 def check_trigger(
@@ -65,14 +66,48 @@ def check_clear(dag_id: str, run_id: str, dry_run: bool, only_failed: bool) -> N
     arguments.flag("only_failed", only_failed)
 
 
-def check_wait(dag_id: str, run_id: str, timeout: float, interval: float) -> None:
+def check_wait(
+    dag_id: str,
+    run_id: str,
+    timeout: float,
+    interval: float,
+    max_interval: float,
+    deadline: datetime | None,
+) -> float:
+    """The seconds wait() may poll for: `timeout`, or less when `deadline` comes first."""
     check_run(dag_id, run_id)
     arguments.polling(timeout, interval)
+    arguments.polling(timeout, max_interval)
+    if deadline is None:
+        return timeout
+    format_datetime("deadline", deadline)  # an aware datetime, or InvalidArgument
+    left = (deadline - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, min(timeout, left))
 
 
-def triggered(adapter: Adapter, run_id: str | None) -> Callable[[Reply], DagRun]:
-    """trigger()'s reply parser: a refused run_id is InvalidRunId on every generation."""
-    return lambda reply: adapter.parse_trigger(reply, run_id=run_id)
+#: What a client-made run id starts with: Airflow's own prefix for a manual run.
+RUN_ID_PREFIX = "manual__"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A run id for a trigger that was given none, so it can be sent again safely.
+
+    The form is what Airflow 2 and 3 make for a manual run (`manual__` and the time in
+    ISO 8601) followed by `_` and 16 random hex digits (64 bits), so two clients triggering
+    in the same microsecond still differ: e.g.
+    `manual__2026-11-29T13:45:18.123456+00:00_9f86d081884c7d65`. It matches both
+    generations' default run id pattern `^[A-Za-z0-9_.~:+-]+$` and is 57 characters (at
+    most 250 are allowed).
+
+    Args:
+        now: The time to put in it (default: now, UTC).
+
+    Returns:
+        The run id.
+    """
+    moment = now if now is not None else datetime.now(timezone.utc)
+    stamp = moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return f"{RUN_ID_PREFIX}{stamp}_{secrets.token_hex(8)}"
 
 
 def cleared(adapter: Adapter, dry_run: bool) -> Callable[[Reply], ClearResult]:

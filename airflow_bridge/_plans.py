@@ -1,9 +1,14 @@
 """The facade's logic, written once for sync and async as generator "plans".
 
-A plan yields steps (an `ApiRequest` to send, or a `Sleep`) and receives the `Reply` to each;
-its return value is the operation's result. `Client` and `AsyncClient` each drive plans with
-their own I/O, so detection, paging, two-call updates and polling exist in one place only,
-and nothing here knows which Airflow generation is on the other side: the adapter does.
+A plan yields steps (a `Send` of an `ApiRequest`, or a `Sleep`) and receives the answer to
+each: a `Reply`, or `Lost` when no answer came (the driver never raises for a transport
+failure, so the plan decides whether to retry). Its return value is the operation's result.
+`Client` and `AsyncClient` each drive plans with their own I/O, so detection, paging,
+two-call updates, polling and retries exist in one place only, and nothing here knows which
+Airflow generation is on the other side: the adapter does.
+
+Every request goes through `call`, the retry loop: a retry is a `Sleep` step and the same
+`Send` again, as the client's `RetryPolicy` and the operation's `Rule` (`retries`) allow.
 """
 
 from __future__ import annotations
@@ -20,45 +25,193 @@ from airflow_bridge import _arguments as arguments
 from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
 from airflow_bridge.errors import (
     ApiError,
+    AuthenticationError,
     InvalidArgument,
     PartialUpdate,
+    TransportError,
     VersionDetectionError,
     WaitTimeout,
+    parse_retry_after,
 )
 from airflow_bridge.models import DATE_FILTERS, DagRun, DagRunState, Page, RunQuery
+from airflow_bridge.retries import OPERATION_RULES, RETRY_STATUSES, Event, RetryPolicy, Rule
 from airflow_bridge.types import RunFilters
 
 T = TypeVar("T")
 COUNT_PAGE_SIZE = 100  # the largest page both generations serve
+#: wait()'s polling interval grows by this factor after each poll, up to its cap.
+WAIT_GROWTH = 1.5
+
+
+@attrs.frozen
+class Send:
+    """Send `request` (attempt `attempt` of operation `operation`) and answer with what came."""
+
+    request: ApiRequest
+    operation: str
+    attempt: int = 1
 
 
 @attrs.frozen
 class Sleep:
-    """A pause between polls; the driver sleeps the way its side (sync or async) should."""
+    """A pause, between polls or before a retry (`retry` then says why, for the event hook);
+    the driver sleeps the way its side (sync or async) should."""
 
     seconds: float
+    retry: Event | None = None
 
 
-Step = ApiRequest | Sleep
-Plan = Generator[Step, Reply | None, T]
+@attrs.frozen
+class Lost:
+    """The driver's answer when no reply came: the typed error, and whether the request may
+    have reached the server (False for a refused connection or a connect/pool timeout)."""
+
+    error: TransportError
+    sent: bool
 
 
-def _answered(value: Reply | None) -> Reply:
-    """The reply a driver sent back for a request step (None is only for a `Sleep`)."""
-    assert value is not None, "a driver answered a request step without a reply"
-    return value
+Step = Send | Sleep
+Answer = Reply | Lost
+Plan = Generator[Step, Answer | None, T]
 
 
-def one_request(request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
-    """The plan of most operations: one request, one parsed answer."""
-    return parse(_answered((yield request)))
+@attrs.frozen
+class Retrying:
+    """What a plan's requests follow: the client's policy and the operation's declared rule."""
+
+    policy: RetryPolicy
+    operation: str
+
+    @property
+    def rule(self) -> Rule:
+        return OPERATION_RULES[self.operation]
+
+    def to(self, operation: str) -> Retrying:
+        """The same policy for another operation (a trigger's follow-up GET is a "get")."""
+        return Retrying(self.policy, operation)
 
 
-def detect(base_url: str) -> Plan[Adapter]:
+@attrs.frozen
+class Sent:
+    """A request's final reply; `resent` when an earlier attempt may have been processed
+    (its answer was lost, or was a 502/503/504), so a 404 or 409 may be our own doing."""
+
+    reply: Reply
+    resent: bool
+
+
+def call(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | None, Sent]:
+    """Send `request`, retrying as the policy and the operation's rule allow (see
+    `retries`); the last failure without an answer is raised as its `TransportError`."""
+    policy = retrying.policy
+    started = policy.clock()
+    resent = False
+    attempt = 1
+    while True:
+        answer = yield Send(request, retrying.operation, attempt)
+        assert answer is not None, "a driver answered a Send step with None"
+        pause = _pause(retrying, answer, attempt, started)
+        if pause is None:
+            if isinstance(answer, Lost):
+                raise answer.error
+            return Sent(answer, resent)
+        resent = resent or (answer.sent if isinstance(answer, Lost) else answer.status != 429)
+        yield Sleep(pause, retry=_retry_event(retrying.operation, request, attempt, answer, pause))
+        attempt += 1
+
+
+def _pause(retrying: Retrying, answer: Answer, attempt: int, started: float) -> float | None:
+    """Seconds to wait before the next attempt, or None: do not retry this answer."""
+    policy, rule = retrying.policy, retrying.rule
+    if attempt >= policy.attempts:
+        return None
+    retry_after = None
+    if isinstance(answer, Lost):
+        if answer.sent and not rule.repeatable:
+            return None
+    elif answer.status in RETRY_STATUSES and (answer.status == 429 or rule.repeatable):
+        value = answer.headers.get("retry-after")
+        if value is not None:
+            retry_after = parse_retry_after(value, date=answer.headers.get("date"))
+    else:
+        return None
+    pause = policy.pause(attempt, retry_after)
+    if pause is None or policy.clock() - started + pause > policy.deadline:
+        return None
+    return pause
+
+
+def _retry_event(
+    operation: str, request: ApiRequest, attempt: int, answer: Answer, pause: float
+) -> Event:
+    return Event(
+        kind="retry",
+        operation=operation,
+        method=request.method,
+        path=request.path,
+        attempt=attempt,
+        status=None if isinstance(answer, Lost) else answer.status,
+        error=type(answer.error.__cause__ or answer.error).__name__
+        if isinstance(answer, Lost)
+        else None,  # the httpx exception's name, as on the request event
+        pause=pause,
+    )
+
+
+def send(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | None, Reply]:
+    """`call`, when only the reply matters."""
+    return (yield from call(retrying, request)).reply
+
+
+def one_request(retrying: Retrying, request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
+    """The plan of most operations: one request (retried as allowed), one parsed answer."""
+    return parse((yield from send(retrying, request)))
+
+
+def trigger(
+    retrying: Retrying,
+    adapter: Adapter,
+    request: ApiRequest,
+    *,
+    dag_id: str,
+    run_id: str,
+    logical_date: datetime | None,
+    conf: Mapping[str, Any] | None,
+) -> Plan[DagRun]:
+    """Trigger with a run id, so a resend cannot make a second run. A 409 to a resend may be
+    our own first attempt: the run is fetched and returned when its dag_id, logical date (if
+    one was sent) and conf are what was sent; anything else stays `Conflict`."""
+    sent = yield from call(retrying, request)
+    if sent.resent and sent.reply.status == 409 and retrying.rule.resent_409_is_checked:
+        found = yield from send(retrying.to("get"), adapter.get(dag_id, run_id))
+        if found.ok:
+            run = adapter.parse_run(found)
+            if _same_run(run, dag_id, logical_date, conf):
+                return run
+    return adapter.parse_trigger(sent.reply, run_id=run_id)
+
+
+def _same_run(
+    run: DagRun, dag_id: str, logical_date: datetime | None, conf: Mapping[str, Any] | None
+) -> bool:
+    same_date = logical_date is None or run.logical_date == logical_date
+    return run.dag_id == dag_id and same_date and dict(run.conf) == dict(conf or {})
+
+
+def delete(retrying: Retrying, adapter: Adapter, dag_id: str, run_id: str) -> Plan[None]:
+    """Delete; a 404 to a resend means an earlier attempt deleted the run: success."""
+    sent = yield from call(retrying, adapter.delete(dag_id, run_id))
+    if sent.resent and sent.reply.status == 404 and retrying.rule.resent_404_is_success:
+        return None
+    adapter.parse_empty(sent.reply)
+    return None
+
+
+def detect(retrying: Retrying, base_url: str) -> Plan[Adapter]:
     """Probe each generation's unauthenticated version endpoint, newest first."""
     answers = []
     for generation in GENERATIONS:
-        reply = _answered((yield generation.probe()))
+        reply = yield from send(retrying, generation.probe())
         info = generation.parse_probe(reply, base_url)
         if info is not None:
             return generation(info)
@@ -76,7 +229,13 @@ def _gist(reply: Reply) -> str:
 
 
 def update(
-    adapter: Adapter, dag_id: str, run_id: str, *, state: str | None, note: str | None
+    retrying: Retrying,
+    adapter: Adapter,
+    dag_id: str,
+    run_id: str,
+    *,
+    state: str | None,
+    note: str | None,
 ) -> Plan[DagRun]:
     """Set state and/or note (`_dag_runs.check_update` has checked that one is given): one
     request on some generations, several on others.
@@ -89,7 +248,7 @@ def update(
     for request in adapter.update(dag_id, run_id, state=state, note=note):
         fields = dict(request.json or {})
         try:
-            run = adapter.parse_run(_answered((yield request)))
+            run = adapter.parse_run((yield from send(retrying, request)))
         except ApiError as error:
             if run is None:
                 raise
@@ -102,20 +261,26 @@ def update(
 
 
 def page(
-    adapter: Adapter, query: RunQuery, *, offset: int, limit: int, cursor: str | None = None
+    retrying: Retrying,
+    adapter: Adapter,
+    query: RunQuery,
+    *,
+    offset: int,
+    limit: int,
+    cursor: str | None = None,
 ) -> Plan[Page]:
     """One page; an empty first page of a named DAG is checked so unknown DAGs are NotFound
     on every generation (some list an unknown DAG as an empty 200)."""
     request = adapter.list_runs(query, offset=offset, limit=limit, cursor=cursor)
-    result = adapter.parse_page(_answered((yield request)))
+    result = adapter.parse_page((yield from send(retrying, request)))
     if offset == 0 and not result.runs and query.dag_ids is None:
         confirm = adapter.confirm_dag(query.dag_id)
         if confirm is not None:
-            adapter.parse_empty(_answered((yield confirm)))
+            adapter.parse_empty((yield from send(retrying, confirm)))
     return result
 
 
-def count(adapter: Adapter, query: RunQuery) -> Plan[int]:
+def count(retrying: Retrying, adapter: Adapter, query: RunQuery) -> Plan[int]:
     """The server's `total_entries` from one small page, unless the server applies one of the
     filters more loosely than its runs are checked here (`Adapter.run_filter`, e.g. Airflow
     3's start/end date bounds letting runs with no such date through): then the matching
@@ -124,40 +289,46 @@ def count(adapter: Adapter, query: RunQuery) -> Plan[int]:
     if query.dag_ids == ():
         return 0
     if adapter.run_filter(query) is None:
-        total = (yield from page(adapter, query, offset=0, limit=1)).total_entries
+        total = (yield from page(retrying, adapter, query, offset=0, limit=1)).total_entries
         if total is not None:
             return total
     pager = Pager(query, limit=None, page_size=COUNT_PAGE_SIZE)
     counted = 0
-    while (plan := pager.next_page(adapter)) is not None:
+    while (plan := pager.next_page(retrying, adapter)) is not None:
         counted += len(pager.accept((yield from plan)))
     return counted
 
 
 def wait(
+    retrying: Retrying,
     adapter: Adapter,
     dag_id: str,
     run_id: str,
     *,
     timeout: float,
     interval: float,
+    max_interval: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> Plan[DagRun]:
-    """Poll until the run is success or failed; WaitTimeout (with the last run seen) after
-    `timeout` seconds. Polling works on every server version."""
+    """Poll until the run is success or failed; WaitTimeout (with the last run seen) when
+    the next poll would come after `timeout` seconds. The pause starts at `interval` and
+    grows by `WAIT_GROWTH` after each poll up to `max_interval`, so a long run costs the
+    server few requests. Polling works on every server version."""
     if interval <= 0:
         raise InvalidArgument("interval must be a positive number of seconds")
     deadline = clock() + timeout
+    pause = interval
     while True:
-        run = adapter.parse_run(_answered((yield adapter.get(dag_id, run_id))))
+        run = adapter.parse_run((yield from send(retrying, adapter.get(dag_id, run_id))))
         if run.is_finished:
             return run
-        if clock() + interval > deadline:
+        if clock() + pause > deadline:
             raise WaitTimeout(
                 f"{dag_id}/{run_id} is still {_value(run.state)} after {timeout:g} s",
                 last=run,
             )
-        yield Sleep(interval)
+        yield Sleep(pause)
+        pause = max(interval, min(pause * WAIT_GROWTH, max_interval))
 
 
 class Pager:
@@ -191,7 +362,7 @@ class Pager:
         self._seen: set[tuple[str, str]] = set()
         self._done = limit == 0 or query.dag_ids == ()
 
-    def next_page(self, adapter: Adapter) -> Plan[Page] | None:
+    def next_page(self, retrying: Retrying, adapter: Adapter) -> Plan[Page] | None:
         """The plan for the next page, or None when the listing is complete."""
         if self._done:
             return None
@@ -201,7 +372,9 @@ class Pager:
         size = self._page_size
         if self._remaining is not None:
             size = min(size, self._remaining)
-        return page(adapter, self._query, offset=self._offset, limit=size, cursor=self._cursor)
+        return page(
+            retrying, adapter, self._query, offset=self._offset, limit=size, cursor=self._cursor
+        )
 
     def accept(self, result: Page) -> Sequence[DagRun]:
         """The runs of `result` to yield; decides whether there is a next page."""

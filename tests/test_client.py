@@ -226,13 +226,17 @@ def test_conflicting_credentials_are_refused() -> None:
 def test_v2_trigger_sends_logical_date_null_when_not_given() -> None:
     server = v2_server({("POST", V2_RUNS): (200, v2_run())})
     client(server).dag_runs.trigger("etl")
-    assert json.loads(server.sent("POST")[-1].content) == {"logical_date": None}
+    body = json.loads(server.sent("POST")[-1].content)
+    assert body.pop("dag_run_id").startswith("manual__")  # client-made: safe to resend
+    assert body == {"logical_date": None}
 
 
 def test_v1_trigger_omits_logical_date_when_not_given() -> None:
     server = v1_server({("POST", V1_RUNS): (200, v1_run())})
     client(server).dag_runs.trigger("etl", conf={"x": 1}, note="n")
-    assert json.loads(server.sent("POST")[-1].content) == {"conf": {"x": 1}, "note": "n"}
+    body = json.loads(server.sent("POST")[-1].content)
+    assert body.pop("dag_run_id").startswith("manual__")  # client-made: safe to resend
+    assert body == {"conf": {"x": 1}, "note": "n"}
 
 
 def test_trigger_sends_aware_dates_as_iso_8601() -> None:
@@ -616,7 +620,7 @@ def test_wait_polls_until_a_terminal_state(monkeypatch: pytest.MonkeyPatch) -> N
     )
     run = client(server).dag_runs.wait("etl", "r1", interval=2, timeout=60)
     assert run.state is DagRunState.SUCCESS
-    assert slept == [2, 2]
+    assert slept == [2, 3]  # the interval grows by half (WAIT_GROWTH) after each poll
 
 
 def test_wait_gives_up_with_the_last_run_seen(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -714,11 +718,20 @@ def test_a_get_on_a_dropped_kept_alive_connection_is_sent_once_more() -> None:
     assert attempts == ["GET", "GET"]
 
 
-def test_a_write_on_a_dropped_connection_is_not_repeated() -> None:
+def test_a_trigger_on_a_dropped_connection_is_resent_with_the_same_run_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("airflow_bridge._client.time.sleep", lambda _: None)
+
     def dropped(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadError("Connection reset by peer", request=request)
 
     server = v2_server({("POST", V2_RUNS): dropped})
     with pytest.raises(TransportError, match="Connection reset"):
-        client(server).dag_runs.trigger("etl")
-    assert [r.method for r in server.sent()] == ["POST", "POST"]  # the login, then one trigger
+        client(server, retries=1).dag_runs.trigger("etl")
+    _login, *triggers = server.sent("POST")  # the login, then the trigger twice
+    assert len(triggers) == 2
+    assert len({json.loads(t.content)["dag_run_id"] for t in triggers}) == 1
+    with pytest.raises(TransportError):
+        client(server, retries=0).dag_runs.trigger("etl")
+    assert len(server.sent("POST")) == 5  # a login and one trigger more: retries=0

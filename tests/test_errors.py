@@ -98,7 +98,6 @@ EXAMPLES: dict[str, Callable[[], BaseException]] = {
     "VersionDetectionError": lambda: errors_module.VersionDetectionError("not Airflow"),
     "WaitTimeout": lambda: WaitTimeout("etl/r1 is still queued after 1 s", last=a_run()),
     "FleetConfigError": lambda: FleetConfigError("fleet.toml: no servers"),
-    "InsecureCredentialsWarning": lambda: errors_module.InsecureCredentialsWarning("plain http"),
 }
 
 ERROR_CLASSES = sorted(
@@ -255,7 +254,9 @@ def fake(request: pytest.FixtureRequest) -> FakeAirflow:
 
 
 def test_a_429_with_retry_after_is_rate_limited_with_its_headers(fake: FakeAirflow) -> None:
-    with Client(fake.base_url, username="admin", password="admin", transport=fake.transport()) as c:
+    with Client(
+        fake.base_url, username="admin", password="admin", transport=fake.transport(), retries=0
+    ) as c:
         fake.inject("get", status=429, retry_after=7)
         with pytest.raises(RateLimited) as caught:
             c.dag_runs.get("etl", "missing")
@@ -278,12 +279,13 @@ def test_a_read_timeout_is_a_transport_timeout_naming_its_phase(fake: FakeAirflo
         password="admin",
         transport=fake.transport(),
         timeout=0.05,
+        retries=0,
     ) as c:
         c.dag_runs.list("etl")  # detect first
         fake.inject("get", delay=1.0)
         with pytest.raises(TransportTimeout) as caught:
             c.dag_runs.get("etl", "r1")
-        fake.inject("get", drop=True, times=2)  # a dropped GET is resent once
+        fake.inject("get", drop=True)  # retries=0: not resent
         with pytest.raises(TransportError) as dropped:
             c.dag_runs.get("etl", "r1")
     assert caught.value.phase == "read"
@@ -324,7 +326,7 @@ def failures(client: Client, fake: FakeAirflow) -> list[BaseException]:
     catch(lambda: runs.get("etl", "missing"))
     fake.inject("get", status=429, retry_after=1)
     catch(lambda: runs.get("etl", "missing"))
-    fake.inject("get", drop=True, times=2)  # a dropped GET is resent once
+    fake.inject("get", drop=True)  # the client has retries=0
     catch(lambda: runs.get("etl", "missing"))
     fake.inject("trigger", status=409)
     catch(lambda: runs.trigger("etl"))
@@ -342,7 +344,7 @@ def test_no_error_shows_a_password_or_an_authorization_value(version: str) -> No
     the Basic value nor the token appears in any error's str, repr, attributes or pickle."""
     fake = FakeAirflow(version, users={"admin": PASSWORD}, dags=["etl"])
     base = fake.base_url.replace("://", f"://admin:{PASSWORD}@", 1)  # credentials in the URL
-    with Client(base, transport=fake.transport()) as client:
+    with Client(base, transport=fake.transport(), retries=0) as client:
         seen = failures(client, fake)
     with Client(
         fake.base_url, username="admin", password="wrong-" + PASSWORD, transport=fake.transport()

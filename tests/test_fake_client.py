@@ -21,9 +21,16 @@ from airflow_bridge.errors import (
 from airflow_bridge.testing import FakeAirflow
 
 
-def connect(fake: FakeAirflow, user: str = "admin", timeout: float = 30.0) -> Client:
+def connect(
+    fake: FakeAirflow, user: str = "admin", timeout: float = 30.0, retries: int | None = None
+) -> Client:
     return Client(
-        fake.base_url, username=user, password=user, transport=fake.transport(), timeout=timeout
+        fake.base_url,
+        username=user,
+        password=user,
+        transport=fake.transport(),
+        timeout=timeout,
+        retries=retries,
     )
 
 
@@ -104,7 +111,7 @@ def test_a_viewer_may_read_but_not_write(fake_airflow: FakeAirflow) -> None:
 def test_injected_5xx_and_html_pages_are_server_errors(fake_airflow: FakeAirflow) -> None:
     fake_airflow.inject("trigger", status=503, retry_after=7)
     fake_airflow.inject("get", status=502, html=True)
-    with connect(fake_airflow) as client:
+    with connect(fake_airflow, retries=0) as client:  # retries: tests/test_retries.py
         assert client.server.api == fake_airflow.api  # detection is not a "trigger" or "get"
         with pytest.raises(ServerError) as failed:
             client.dag_runs.trigger("bridge_plain", run_id="r1")
@@ -116,7 +123,7 @@ def test_injected_5xx_and_html_pages_are_server_errors(fake_airflow: FakeAirflow
 
 def test_429_carries_retry_after(fake_airflow: FakeAirflow) -> None:
     fake_airflow.inject("list", status=429, retry_after=3)
-    with connect(fake_airflow) as client, pytest.raises(ApiError) as limited:
+    with connect(fake_airflow, retries=0) as client, pytest.raises(ApiError) as limited:
         client.dag_runs.list("bridge_plain")
     assert limited.value.status == 429
 
@@ -124,7 +131,7 @@ def test_429_carries_retry_after(fake_airflow: FakeAirflow) -> None:
 @pytest.mark.parametrize("drop", [True, "refuse"])
 def test_dropped_connections_are_transport_errors(drop: bool | str) -> None:
     fake = FakeAirflow("3.3.2")
-    fake.inject("get", drop=drop, times=None)  # the client retries a GET once
+    fake.inject("get", drop=drop, times=None)  # every attempt the client makes
     with connect(fake) as client, pytest.raises(TransportError):
         client.dag_runs.get("bridge_plain", "any")
 
@@ -132,7 +139,7 @@ def test_dropped_connections_are_transport_errors(drop: bool | str) -> None:
 def test_latency_past_the_timeout_is_a_transport_error() -> None:
     fake = FakeAirflow("2.10.5")
     fake.inject("list", delay=0.05)
-    with connect(fake, timeout=0.01) as client, pytest.raises(TransportError):
+    with connect(fake, timeout=0.01, retries=0) as client, pytest.raises(TransportError):
         client.dag_runs.list("bridge_plain")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -18,6 +18,7 @@ from airflow_bridge._async.dags import AsyncDags
 from airflow_bridge._async.driver import AsyncDriver
 from airflow_bridge._async.tasks import AsyncTaskInstances
 from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
+from airflow_bridge._env import client_arguments
 from airflow_bridge.models import ServerInfo
 from airflow_bridge.types import ApiChoice
 
@@ -99,6 +100,23 @@ class AsyncClient:
         self.dag_runs = AsyncDagRuns(self._driver)
         self.dags = AsyncDags(self._driver)
         self.task_instances = AsyncTaskInstances(self._driver)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured by the `AIRFLOW_BRIDGE_*` variables the command line reads.
+
+        Args:
+            env: Where to read; None (default): `os.environ`.
+            **options: Other constructor arguments; they win over the environment.
+
+        Returns:
+            The client (AIRFLOW_BRIDGE_SERVER, _USERNAME, _PASSWORD, _TOKEN, _API, _TIMEOUT,
+            _CA_BUNDLE, _INSECURE, _CERT, _KEY; see `airflow_bridge._env`).
+
+        Raises:
+            InvalidArgument: AIRFLOW_BRIDGE_SERVER is unset or a value is malformed.
+        """
+        return cls(**{**client_arguments(env), **options})
 
     def __repr__(self) -> str:
         detected = self._driver.detected

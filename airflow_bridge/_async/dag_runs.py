@@ -7,7 +7,8 @@ has the driver run the operation's plan (`_plans`); nothing here knows a generat
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Mapping
+from collections import deque
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,10 @@ class AsyncDagRuns:
 
         Args:
             dag_id: The DAG to run.
-            run_id: At most 250 characters; None (the default) lets the server choose one.
+            run_id: At most 250 characters; None (the default) makes one here, in the form
+                Airflow gives a manual run plus a random suffix
+                (`manual__2026-11-29T13:45:18.123456+00:00_9f86d081884c7d65`, see
+                `new_run_id`), so the trigger is safe to resend.
             logical_date: An aware datetime; None lets the server pick one (now on Airflow 2,
                 no logical date at all on Airflow 3).
             conf: The run's configuration: a mapping of JSON values with str keys.
@@ -67,7 +71,10 @@ class AsyncDagRuns:
                 `data_interval` capability).
 
         Returns:
-            The new run, as the server created it.
+            The new run, as the server created it. When the answer to a first attempt was
+            lost and the resend is answered 409, the run is fetched: if its dag_id,
+            logical date (when one was given) and conf are what was sent, it is returned as
+            the success it was.
 
         Raises:
             InvalidArgument: Before anything is sent, for an argument no server takes.
@@ -84,6 +91,7 @@ class AsyncDagRuns:
                 (`VersionDetectionError`).
         """
         checks.check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
+        run_id = run_id if run_id is not None else checks.new_run_id()
         adapter = await self._driver.adapter()
         request = adapter.trigger(
             dag_id,
@@ -93,7 +101,16 @@ class AsyncDagRuns:
             note=note,
             data_interval=data_interval,
         )
-        return await self._driver.run(plans.one_request(request, checks.triggered(adapter, run_id)))
+        plan = plans.trigger(
+            self._driver.retrying("trigger"),
+            adapter,
+            request,
+            dag_id=dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            conf=conf,
+        )
+        return await self._driver.run(plan)
 
     async def get(self, dag_id: str, run_id: str) -> DagRun:
         """One run.
@@ -115,7 +132,9 @@ class AsyncDagRuns:
         checks.check_run(dag_id, run_id)
         adapter = await self._driver.adapter()
         return await self._driver.run(
-            plans.one_request(adapter.get(dag_id, run_id), adapter.parse_run)
+            plans.one_request(
+                self._driver.retrying("get"), adapter.get(dag_id, run_id), adapter.parse_run
+            )
         )
 
     def iter(
@@ -125,14 +144,17 @@ class AsyncDagRuns:
         limit: int | None = None,
         page_size: int = 100,
         **filters: Unpack[RunFilters],
-    ) -> AsyncIterator[DagRun]:
+    ) -> AsyncRunIterator:
         """Runs of one DAG, of every DAG, or of several, fetched lazily page by page.
 
         The filters are checked at once; the pages are fetched as the runs are consumed.
         Never yields a run twice. Airflow 3.2.2+ is walked by keyset cursor, so runs created
         or deleted meanwhile shift nothing; elsewhere by offset, where a run that comes again
         (runs created during a newest-first walk) is dropped. A run whose start or end date
-        is null matches no bound on that date, on every generation.
+        is null matches no bound on that date, on every generation. When a page fails
+        (after the retries), the error is raised from the iterator, which stays usable:
+        iterating it again asks for the failed page again and goes on where it stopped,
+        yielding no run twice.
 
         Args:
             dag_id: The DAG; `"~"` (the default) means every DAG.
@@ -145,7 +167,8 @@ class AsyncDagRuns:
                 several DAGs.
 
         Returns:
-            An iterator of the matching runs, in the server's (or `order_by`'s) order.
+            An `AsyncRunIterator` of the matching runs, in the server's (or `order_by`'s)
+            order; resumable after an error.
 
         Raises:
             InvalidArgument: At once, before anything is sent, for a bad limit, page size or
@@ -160,13 +183,7 @@ class AsyncDagRuns:
         """
         arguments.paging(limit, page_size)
         pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
-        return self._walk(pager)
-
-    async def _walk(self, pager: plans.Pager) -> AsyncIterator[DagRun]:
-        adapter = await self._driver.adapter()
-        while (page_plan := pager.next_page(adapter)) is not None:
-            for run in pager.accept(await self._driver.run(page_plan)):
-                yield run
+        return AsyncRunIterator(self._driver, pager)
 
     async def list(
         self,
@@ -221,7 +238,7 @@ class AsyncDagRuns:
         """
         query = plans.make_query(dag_id, filters)  # checked before detection
         adapter = await self._driver.adapter()
-        return await self._driver.run(plans.count(adapter, query))
+        return await self._driver.run(plans.count(self._driver.retrying("count"), adapter, query))
 
     async def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
         """Mark a run queued, success or failed: `update(state=...)`.
@@ -300,8 +317,9 @@ class AsyncDagRuns:
         """
         wire_state = checks.check_update(dag_id, run_id, state, note)
         adapter = await self._driver.adapter()
+        retrying = self._driver.retrying("update")
         return await self._driver.run(
-            plans.update(adapter, dag_id, run_id, state=wire_state, note=note)
+            plans.update(retrying, adapter, dag_id, run_id, state=wire_state, note=note)
         )
 
     async def clear(
@@ -331,7 +349,10 @@ class AsyncDagRuns:
         checks.check_clear(dag_id, run_id, dry_run, only_failed)
         adapter = await self._driver.adapter()
         request = adapter.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
-        return await self._driver.run(plans.one_request(request, checks.cleared(adapter, dry_run)))
+        cleared = checks.cleared(adapter, dry_run)
+        return await self._driver.run(
+            plans.one_request(self._driver.retrying("clear"), request, cleared)
+        )
 
     async def delete(self, dag_id: str, run_id: str) -> None:
         """Delete a run (its task instances go with it).
@@ -339,6 +360,9 @@ class AsyncDagRuns:
         Args:
             dag_id: The run's DAG.
             run_id: The run.
+
+        A 404 answered to a resend (the first attempt's answer was lost, or was a 502, 503
+        or 504) means that attempt deleted the run: it is success, not NotFound.
 
         Raises:
             InvalidArgument: Before anything is sent, for an empty or non-str id.
@@ -350,7 +374,7 @@ class AsyncDagRuns:
         checks.check_run(dag_id, run_id)
         adapter = await self._driver.adapter()
         await self._driver.run(
-            plans.one_request(adapter.delete(dag_id, run_id), adapter.parse_empty)
+            plans.delete(self._driver.retrying("delete"), adapter, dag_id, run_id)
         )
 
     async def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
@@ -374,26 +398,44 @@ class AsyncDagRuns:
         """
         checks.check_run(dag_id, run_id)
         adapter = await self._driver.adapter()
+        request = adapter.upstream_events(dag_id, run_id)
         return await self._driver.run(
-            plans.one_request(adapter.upstream_events(dag_id, run_id), adapter.parse_events)
+            plans.one_request(
+                self._driver.retrying("upstream_events"), request, adapter.parse_events
+            )
         )
 
     async def wait(
-        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        timeout: float = 600,
+        interval: float = 5,
+        max_interval: float = 60,
+        deadline: datetime | None = None,
     ) -> DagRun:
         """Poll a run until it succeeds or fails (works on every release).
+
+        The pause between polls starts at `interval` and grows by half after each poll up
+        to `max_interval`, so a long run costs the server few requests.
 
         Args:
             dag_id: The run's DAG.
             run_id: The run.
             timeout: Seconds to keep polling (default 600).
-            interval: Seconds between polls, more than 0 (default 5).
+            interval: Seconds before the second poll, more than 0 (default 5).
+            max_interval: The longest pause between polls in seconds (default 60; a value
+                below `interval` keeps polls `interval` apart).
+            deadline: An aware datetime to stop at, if that comes before `timeout` runs
+                out (None: only `timeout`).
 
         Returns:
             The run in its final state (`success` or `failed`).
 
         Raises:
-            InvalidArgument: Before anything is sent, for a bad id, timeout or interval.
+            InvalidArgument: Before anything is sent, for a bad id, timeout, interval,
+                max_interval or deadline (not an aware datetime).
             WaitTimeout: The run was not finished after `timeout` seconds (a
                 `TimeoutError`; `.last` is the last run seen).
             NotFound: No such DAG or run.
@@ -401,7 +443,52 @@ class AsyncDagRuns:
                 (`TransportError`), or a server that could not be detected on first use
                 (`VersionDetectionError`).
         """
-        checks.check_wait(dag_id, run_id, timeout, interval)
+        timeout = checks.check_wait(dag_id, run_id, timeout, interval, max_interval, deadline)
         adapter = await self._driver.adapter()
-        polling = plans.wait(adapter, dag_id, run_id, timeout=timeout, interval=interval)
+        polling = plans.wait(
+            self._driver.retrying("wait"),
+            adapter,
+            dag_id,
+            run_id,
+            timeout=timeout,
+            interval=interval,
+            max_interval=max_interval,
+        )
         return await self._driver.run(polling)
+
+
+class AsyncRunIterator:
+    """The runs of an `iter()` listing, fetched a page at a time as they are consumed.
+
+    A failed page leaves the iterator as it was: the error is raised, and iterating again
+    sends that page's request again and continues, so nothing is lost or repeated (on offset
+    pages, runs created or deleted meanwhile can still shift what the next page holds; keyset
+    pages are unaffected). `yielded` counts the runs handed out so far.
+
+    Args:
+        driver: The client's plan driver.
+        pager: The listing's page walker (its filters already checked).
+
+    Raises:
+        AirflowBridgeError: While iterating, what `iter()` names (the iterator stays
+            usable).
+    """
+
+    def __init__(self, driver: AsyncDriver, pager: plans.Pager) -> None:
+        self._driver = driver
+        self._pager = pager
+        self._ready: deque[DagRun] = deque()
+        self.yielded = 0
+
+    def __aiter__(self) -> AsyncRunIterator:
+        return self
+
+    async def __anext__(self) -> DagRun:
+        while not self._ready:
+            adapter = await self._driver.adapter()
+            plan = self._pager.next_page(self._driver.retrying("list"), adapter)
+            if plan is None:
+                raise StopAsyncIteration
+            self._ready.extend(self._pager.accept(await self._driver.run(plan)))
+        self.yielded += 1
+        return self._ready.popleft()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
+from airflow_bridge._env import client_arguments
 from airflow_bridge._sync.dag_runs import DagRuns
 from airflow_bridge._sync.dags import Dags
 from airflow_bridge._sync.driver import Driver
@@ -101,6 +102,23 @@ class Client:
         self.dag_runs = DagRuns(self._driver)
         self.dags = Dags(self._driver)
         self.task_instances = TaskInstances(self._driver)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured by the `AIRFLOW_BRIDGE_*` variables the command line reads.
+
+        Args:
+            env: Where to read; None (default): `os.environ`.
+            **options: Other constructor arguments; they win over the environment.
+
+        Returns:
+            The client (AIRFLOW_BRIDGE_SERVER, _USERNAME, _PASSWORD, _TOKEN, _API, _TIMEOUT,
+            _CA_BUNDLE, _INSECURE, _CERT, _KEY; see `airflow_bridge._env`).
+
+        Raises:
+            InvalidArgument: AIRFLOW_BRIDGE_SERVER is unset or a value is malformed.
+        """
+        return cls(**{**client_arguments(env), **options})
 
     def __repr__(self) -> str:
         detected = self._driver.detected

@@ -9,7 +9,8 @@ has the driver run the operation's plan (`_plans`); nothing here knows a generat
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,10 @@ class DagRuns:
 
         Args:
             dag_id: The DAG to run.
-            run_id: At most 250 characters; None (the default) lets the server choose one.
+            run_id: At most 250 characters; None (the default) makes one here, in the form
+                Airflow gives a manual run plus a random suffix
+                (`manual__2026-11-29T13:45:18.123456+00:00_9f86d081884c7d65`, see
+                `new_run_id`), so the trigger is safe to resend.
             logical_date: An aware datetime; None lets the server pick one (now on Airflow 2,
                 no logical date at all on Airflow 3).
             conf: The run's configuration: a mapping of JSON values with str keys.
@@ -69,7 +73,10 @@ class DagRuns:
                 `data_interval` capability).
 
         Returns:
-            The new run, as the server created it.
+            The new run, as the server created it. When the answer to a first attempt was
+            lost and the resend is answered 409, the run is fetched: if its dag_id,
+            logical date (when one was given) and conf are what was sent, it is returned as
+            the success it was.
 
         Raises:
             InvalidArgument: Before anything is sent, for an argument no server takes.
@@ -86,6 +93,7 @@ class DagRuns:
                 (`VersionDetectionError`).
         """
         checks.check_trigger(dag_id, run_id, logical_date, conf, note, data_interval)
+        run_id = run_id if run_id is not None else checks.new_run_id()
         adapter = self._driver.adapter()
         request = adapter.trigger(
             dag_id,
@@ -95,7 +103,16 @@ class DagRuns:
             note=note,
             data_interval=data_interval,
         )
-        return self._driver.run(plans.one_request(request, checks.triggered(adapter, run_id)))
+        plan = plans.trigger(
+            self._driver.retrying("trigger"),
+            adapter,
+            request,
+            dag_id=dag_id,
+            run_id=run_id,
+            logical_date=logical_date,
+            conf=conf,
+        )
+        return self._driver.run(plan)
 
     def get(self, dag_id: str, run_id: str) -> DagRun:
         """One run.
@@ -116,7 +133,11 @@ class DagRuns:
         """
         checks.check_run(dag_id, run_id)
         adapter = self._driver.adapter()
-        return self._driver.run(plans.one_request(adapter.get(dag_id, run_id), adapter.parse_run))
+        return self._driver.run(
+            plans.one_request(
+                self._driver.retrying("get"), adapter.get(dag_id, run_id), adapter.parse_run
+            )
+        )
 
     def iter(
         self,
@@ -125,14 +146,17 @@ class DagRuns:
         limit: int | None = None,
         page_size: int = 100,
         **filters: Unpack[RunFilters],
-    ) -> Iterator[DagRun]:
+    ) -> RunIterator:
         """Runs of one DAG, of every DAG, or of several, fetched lazily page by page.
 
         The filters are checked at once; the pages are fetched as the runs are consumed.
         Never yields a run twice. Airflow 3.2.2+ is walked by keyset cursor, so runs created
         or deleted meanwhile shift nothing; elsewhere by offset, where a run that comes again
         (runs created during a newest-first walk) is dropped. A run whose start or end date
-        is null matches no bound on that date, on every generation.
+        is null matches no bound on that date, on every generation. When a page fails
+        (after the retries), the error is raised from the iterator, which stays usable:
+        iterating it again asks for the failed page again and goes on where it stopped,
+        yielding no run twice.
 
         Args:
             dag_id: The DAG; `"~"` (the default) means every DAG.
@@ -145,7 +169,8 @@ class DagRuns:
                 several DAGs.
 
         Returns:
-            An iterator of the matching runs, in the server's (or `order_by`'s) order.
+            An `RunIterator` of the matching runs, in the server's (or `order_by`'s)
+            order; resumable after an error.
 
         Raises:
             InvalidArgument: At once, before anything is sent, for a bad limit, page size or
@@ -160,12 +185,7 @@ class DagRuns:
         """
         arguments.paging(limit, page_size)
         pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
-        return self._walk(pager)
-
-    def _walk(self, pager: plans.Pager) -> Iterator[DagRun]:
-        adapter = self._driver.adapter()
-        while (page_plan := pager.next_page(adapter)) is not None:
-            yield from pager.accept(self._driver.run(page_plan))
+        return RunIterator(self._driver, pager)
 
     def list(
         self,
@@ -220,7 +240,7 @@ class DagRuns:
         """
         query = plans.make_query(dag_id, filters)  # checked before detection
         adapter = self._driver.adapter()
-        return self._driver.run(plans.count(adapter, query))
+        return self._driver.run(plans.count(self._driver.retrying("count"), adapter, query))
 
     def set_state(self, dag_id: str, run_id: str, state: DagRunState | str) -> DagRun:
         """Mark a run queued, success or failed: `update(state=...)`.
@@ -299,7 +319,10 @@ class DagRuns:
         """
         wire_state = checks.check_update(dag_id, run_id, state, note)
         adapter = self._driver.adapter()
-        return self._driver.run(plans.update(adapter, dag_id, run_id, state=wire_state, note=note))
+        retrying = self._driver.retrying("update")
+        return self._driver.run(
+            plans.update(retrying, adapter, dag_id, run_id, state=wire_state, note=note)
+        )
 
     def clear(
         self, dag_id: str, run_id: str, *, dry_run: bool = True, only_failed: bool = False
@@ -328,7 +351,8 @@ class DagRuns:
         checks.check_clear(dag_id, run_id, dry_run, only_failed)
         adapter = self._driver.adapter()
         request = adapter.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
-        return self._driver.run(plans.one_request(request, checks.cleared(adapter, dry_run)))
+        cleared = checks.cleared(adapter, dry_run)
+        return self._driver.run(plans.one_request(self._driver.retrying("clear"), request, cleared))
 
     def delete(self, dag_id: str, run_id: str) -> None:
         """Delete a run (its task instances go with it).
@@ -336,6 +360,9 @@ class DagRuns:
         Args:
             dag_id: The run's DAG.
             run_id: The run.
+
+        A 404 answered to a resend (the first attempt's answer was lost, or was a 502, 503
+        or 504) means that attempt deleted the run: it is success, not NotFound.
 
         Raises:
             InvalidArgument: Before anything is sent, for an empty or non-str id.
@@ -346,7 +373,7 @@ class DagRuns:
         """
         checks.check_run(dag_id, run_id)
         adapter = self._driver.adapter()
-        self._driver.run(plans.one_request(adapter.delete(dag_id, run_id), adapter.parse_empty))
+        self._driver.run(plans.delete(self._driver.retrying("delete"), adapter, dag_id, run_id))
 
     def upstream_events(self, dag_id: str, run_id: str) -> builtins.list[AssetEvent]:
         """The dataset (Airflow 2) or asset (Airflow 3) events that triggered a run.
@@ -369,26 +396,44 @@ class DagRuns:
         """
         checks.check_run(dag_id, run_id)
         adapter = self._driver.adapter()
+        request = adapter.upstream_events(dag_id, run_id)
         return self._driver.run(
-            plans.one_request(adapter.upstream_events(dag_id, run_id), adapter.parse_events)
+            plans.one_request(
+                self._driver.retrying("upstream_events"), request, adapter.parse_events
+            )
         )
 
     def wait(
-        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        timeout: float = 600,
+        interval: float = 5,
+        max_interval: float = 60,
+        deadline: datetime | None = None,
     ) -> DagRun:
         """Poll a run until it succeeds or fails (works on every release).
+
+        The pause between polls starts at `interval` and grows by half after each poll up
+        to `max_interval`, so a long run costs the server few requests.
 
         Args:
             dag_id: The run's DAG.
             run_id: The run.
             timeout: Seconds to keep polling (default 600).
-            interval: Seconds between polls, more than 0 (default 5).
+            interval: Seconds before the second poll, more than 0 (default 5).
+            max_interval: The longest pause between polls in seconds (default 60; a value
+                below `interval` keeps polls `interval` apart).
+            deadline: An aware datetime to stop at, if that comes before `timeout` runs
+                out (None: only `timeout`).
 
         Returns:
             The run in its final state (`success` or `failed`).
 
         Raises:
-            InvalidArgument: Before anything is sent, for a bad id, timeout or interval.
+            InvalidArgument: Before anything is sent, for a bad id, timeout, interval,
+                max_interval or deadline (not an aware datetime).
             WaitTimeout: The run was not finished after `timeout` seconds (a
                 `TimeoutError`; `.last` is the last run seen).
             NotFound: No such DAG or run.
@@ -396,7 +441,52 @@ class DagRuns:
                 (`TransportError`), or a server that could not be detected on first use
                 (`VersionDetectionError`).
         """
-        checks.check_wait(dag_id, run_id, timeout, interval)
+        timeout = checks.check_wait(dag_id, run_id, timeout, interval, max_interval, deadline)
         adapter = self._driver.adapter()
-        polling = plans.wait(adapter, dag_id, run_id, timeout=timeout, interval=interval)
+        polling = plans.wait(
+            self._driver.retrying("wait"),
+            adapter,
+            dag_id,
+            run_id,
+            timeout=timeout,
+            interval=interval,
+            max_interval=max_interval,
+        )
         return self._driver.run(polling)
+
+
+class RunIterator:
+    """The runs of an `iter()` listing, fetched a page at a time as they are consumed.
+
+    A failed page leaves the iterator as it was: the error is raised, and iterating again
+    sends that page's request again and continues, so nothing is lost or repeated (on offset
+    pages, runs created or deleted meanwhile can still shift what the next page holds; keyset
+    pages are unaffected). `yielded` counts the runs handed out so far.
+
+    Args:
+        driver: The client's plan driver.
+        pager: The listing's page walker (its filters already checked).
+
+    Raises:
+        AirflowBridgeError: While iterating, what `iter()` names (the iterator stays
+            usable).
+    """
+
+    def __init__(self, driver: Driver, pager: plans.Pager) -> None:
+        self._driver = driver
+        self._pager = pager
+        self._ready: deque[DagRun] = deque()
+        self.yielded = 0
+
+    def __iter__(self) -> RunIterator:
+        return self
+
+    def __next__(self) -> DagRun:
+        while not self._ready:
+            adapter = self._driver.adapter()
+            plan = self._pager.next_page(self._driver.retrying("list"), adapter)
+            if plan is None:
+                raise StopIteration
+            self._ready.extend(self._pager.accept(self._driver.run(plan)))
+        self.yielded += 1
+        return self._ready.popleft()

@@ -3,42 +3,64 @@
 """The plan driver: the one place a client sends requests, sleeps and detects the server.
 
 `DagRuns` talks to the client only through this small interface: `adapter()` (the
-detected generation's adapter) and `run(plan)` (send a plan's requests, sleep its sleeps,
-return its result). The sync twin is generated (`scripts/unasync.py`).
+detected generation's adapter), `retrying(operation)` (what an operation's plan retries by)
+and `run(plan)` (send a plan's requests, sleep its sleeps, return its result). A transport
+failure is answered to the plan as `Lost`, never raised here: the plan decides on retries.
+Every attempt is logged at DEBUG on the `airflow_bridge` logger (method, path and query,
+status, seconds, attempt; never a header) and reported to the `on_event` hook. The sync twin
+is generated (`scripts/unasync.py`).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, TypeVar
 
 import httpx
 
 from airflow_bridge import _plans as plans
 from airflow_bridge._client import (
+    Limiter,
     Lock,
     Settings,
     checked,
-    resend,
+    never_sent,
     sleep,
     transport_error,
 )
 from airflow_bridge._sync.auth import LoginAuth
-from airflow_bridge.adapters import Adapter, ApiRequest, Reply
+from airflow_bridge.adapters import Adapter, Reply
 from airflow_bridge.errors import AuthenticationError
+from airflow_bridge.retries import Event, EventHook, RetryPolicy
 
 T = TypeVar("T")
+log = logging.getLogger("airflow_bridge")
 
 
 class Driver:
     """Drives plans over one httpx client for one server, detecting its generation (one
-    probe, cached, shared by concurrent first calls) unless `api=` named it."""
+    probe, cached, shared by concurrent first calls) unless `api=` named it. At most
+    `max_concurrency` requests are in flight at once, whoever sends them (pages, the
+    caller's own concurrent calls, a fleet)."""
 
-    def __init__(self, settings: Settings, http: httpx.Client) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        http: httpx.Client,
+        *,
+        retries: RetryPolicy,
+        max_concurrency: int,
+        on_event: EventHook | None,
+    ) -> None:
         self._settings = settings
         self._http = http
         self._auth: httpx.Auth | None = None
         self._adapter: Adapter | None = None
         self._detect_lock = Lock()
+        self._slots = Limiter(max_concurrency)
+        self._on_event = on_event
+        self.policy = retries
         if settings.given_adapter is not None:
             self._use(settings.given_adapter)
 
@@ -47,12 +69,17 @@ class Driver:
         """The adapter if the server is known already (no request)."""
         return self._adapter
 
+    def retrying(self, operation: str) -> plans.Retrying:
+        """The client's retry policy with `operation`'s rule (`retries.OPERATION_RULES`)."""
+        return plans.Retrying(self.policy, operation)
+
     def adapter(self) -> Adapter:
         """The server's adapter, detected on first use."""
         if self._adapter is None:
             with self._detect_lock:
                 if self._adapter is None:
-                    self._use(self.run(plans.detect(self._settings.base_url)))
+                    probe = plans.detect(self.retrying("detect"), self._settings.base_url)
+                    self._use(self.run(probe))
         assert self._adapter is not None
         return self._adapter
 
@@ -69,7 +96,7 @@ class Driver:
         self._adapter = adapter
 
     def _drive(self, plan: plans.Plan[T]) -> T:
-        answer: Reply | None = None
+        answer: plans.Answer | None = None
         while True:
             try:
                 step = plan.send(answer)
@@ -77,24 +104,62 @@ class Driver:
                 result: T = done.value
                 return result
             if isinstance(step, plans.Sleep):
+                if step.retry is not None:
+                    self._report(step.retry, f"retrying in {step.seconds:.2f} s")
                 sleep(step.seconds)
                 answer = None
             else:
                 answer = self._send(step)
 
-    def _send(self, step: ApiRequest) -> Reply:
+    def _send(self, step: plans.Send) -> plans.Answer:
+        """One attempt: the reply, or `Lost` with the typed error (a redirect is raised)."""
         request = self._http.build_request(
-            step.method,
-            self._settings.base_url + step.path,
-            params=step.params or None,
-            json=step.json,
-            headers=dict(step.headers) or None,
+            step.request.method,
+            self._settings.base_url + step.request.path,
+            params=step.request.params or None,
+            json=step.request.json,
+            headers=dict(step.request.headers) or None,
         )
         sent_with: dict[str, Any] = {} if self._auth is None else {"auth": self._auth}
-        for attempt in (1, 2):
+        answer: Reply | plans.Lost
+        started = time.perf_counter()
+        with self._slots:
             try:
-                return checked(self._http.send(request, **sent_with))
+                response = self._http.send(request, **sent_with)
             except httpx.TransportError as exc:
-                if not resend(request, exc, attempt):
-                    raise transport_error(request, exc) from exc
-        raise AssertionError("the second attempt returns or raises")
+                error = transport_error(request, exc)
+                error.__cause__ = exc  # raised later by the plan, as `raise ... from exc`
+                answer = plans.Lost(error, sent=not never_sent(exc))
+                failure: str | None = type(exc).__name__
+            else:
+                answer = checked(response)
+                failure = None
+        event = Event(
+            kind="request",
+            operation=step.operation,
+            method=request.method,
+            path=request.url.raw_path.decode("ascii"),
+            attempt=step.attempt,
+            status=None if isinstance(answer, plans.Lost) else answer.status,
+            error=failure,
+            elapsed=time.perf_counter() - started,
+        )
+        self._report(event, "no answer" if failure else "")
+        return answer
+
+    def _report(self, event: Event, note: str) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            said = event.status if event.status is not None else event.error
+            took = "" if event.elapsed is None else f" in {event.elapsed:.3f} s"
+            log.debug(
+                "%s %s %s -> %s%s (attempt %d%s)",
+                event.operation,
+                event.method,
+                event.path,
+                said,
+                took,
+                event.attempt,
+                f", {note}" if note else "",
+            )
+        if self._on_event is not None:
+            self._on_event(event)

@@ -387,7 +387,7 @@ def clear(settings: Settings, dag_id: str, run_id: str, only_failed: bool, yes: 
         names = sorted({record["server"] for record in records}, key=fleet.names.index)
         click.confirm(f"Clear them on {', '.join(names)}?", abort=True, err=True)
         return code, await fleet.select(*names).dag_runs.clear(
-            dag_id, run_id, only_failed=only_failed
+            dag_id, run_id, dry_run=False, only_failed=only_failed
         )
 
     code, cleared = settings.run(work, label=None)

@@ -22,6 +22,7 @@ import attrs
 import httpx
 
 from airflow_bridge import AsyncClient
+from airflow_bridge._env import tls_context as tls_context  # re-exported for the CLI
 from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
 from airflow_bridge.types import ApiChoice
 
@@ -144,36 +145,6 @@ class Server:
         if self.token is not None:
             return "token"
         return "basic" if self.username is not None else "none"
-
-
-def tls_context(
-    verify: bool | str | ssl.SSLContext, cert: str | tuple[str, str] | None
-) -> bool | ssl.SSLContext:
-    """What httpx takes as `verify=`: a CA bundle path or a client certificate become an
-    `ssl.SSLContext` (httpx 0.28 deprecates paths and `cert=`).
-
-    Args:
-        verify: True, False, a CA bundle's path, or a ready context.
-        cert: A client certificate path (key included), or (certificate, key) paths.
-
-    Returns:
-        `verify` itself, or a context with the CA bundle and the certificate loaded.
-    """
-    if cert is None and not isinstance(verify, str):
-        return verify
-    if isinstance(verify, ssl.SSLContext):
-        context = verify
-    elif isinstance(verify, str):
-        context = ssl.create_default_context(cafile=verify)
-    else:
-        context = ssl.create_default_context()
-        if not verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-    if cert is not None:
-        certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
-        context.load_cert_chain(certfile, keyfile)
-    return context
 
 
 def redact_url(url: str) -> str:

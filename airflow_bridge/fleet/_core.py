@@ -15,6 +15,7 @@ import attrs
 
 from airflow_bridge import AsyncClient, AsyncDagRuns, ClearResult, Client, DagRun, ServerInfo
 from airflow_bridge.errors import AirflowBridgeError
+from airflow_bridge.retries import RetryPolicy
 
 from ._config import FleetConfigError, Server
 from ._fanout import Progress, fan_out
@@ -69,6 +70,7 @@ class FleetCore:
         timeout: float | None,
         max_concurrency: int,
         per_server_concurrency: int,
+        retries: RetryPolicy | int | None = None,
     ) -> FleetCore:
         """Check the fleet's arguments (ValueError, TypeError) and build its members."""
         if not members:
@@ -87,7 +89,9 @@ class FleetCore:
             slots = anyio.Semaphore(per_server_concurrency, fast_acquire=True)
             member_tags = tuple(tags.get(name, ()))
             if isinstance(given, Server):
-                client, http = given.connect(timeout)
+                client, http = given.connect(
+                    timeout, retries=retries, max_concurrency=per_server_concurrency
+                )
                 built.append(
                     Member(
                         name=name,

@@ -24,6 +24,7 @@ import attrs
 
 from airflow_bridge import AssetEvent, ClearResult, DagRun, DagRunState, ServerInfo
 from airflow_bridge.errors import AirflowBridgeError
+from airflow_bridge.retries import RetryPolicy
 
 from ._config import load_fleet_file
 from ._core import (
@@ -67,6 +68,11 @@ class Fleet:
             wins); None waits as long as the server's HTTP timeout allows. Default 60.
         max_concurrency: How many servers are worked on at once. Default 256.
         per_server_concurrency: How many calls may be in flight to one server. Default 4.
+            The clients built for `Server` members also send at most this many requests
+            at once (their `max_concurrency`).
+        retries: The retry policy of the clients built for `Server` members (`RetryPolicy`,
+            or an int n of retries, 0 for none; None: `DEFAULT_RETRIES`). Ready-made clients
+            keep their own.
 
     Raises:
         ValueError: No members, a bound below 1, an invalid server name, or tags for a
@@ -93,6 +99,7 @@ class Fleet:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         per_server_concurrency: int = DEFAULT_PER_SERVER,
+        retries: RetryPolicy | int | None = None,
     ) -> None:
         core = FleetCore.build(
             members,
@@ -100,6 +107,7 @@ class Fleet:
             timeout=timeout,
             max_concurrency=max_concurrency,
             per_server_concurrency=per_server_concurrency,
+            retries=retries,
         )
         self._attach(core, Portal(), owner=True)
 
@@ -546,7 +554,14 @@ class FleetDagRuns:
         return self._run(self._core.many(lambda runs: runs.upstream_events(dag_id, run_id)))
 
     def wait(
-        self, dag_id: str, run_id: str, *, timeout: float = 600, interval: float = 5
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        timeout: float = 600,
+        interval: float = 5,
+        max_interval: float = 60,
+        deadline: datetime | None = None,
     ) -> FleetResult[DagRun]:
         """Wait on every server until the run succeeds or fails.
 
@@ -557,7 +572,9 @@ class FleetDagRuns:
             dag_id: The run's DAG.
             run_id: The run's id.
             timeout: Seconds to wait per server; then that server's outcome is `WaitTimeout`.
-            interval: Seconds between polls.
+            interval: Seconds before the second poll; the pause grows to `max_interval`.
+            max_interval: The longest pause between polls in seconds (default 60).
+            deadline: An aware datetime to stop at if it comes before `timeout` runs out.
 
         Returns:
             The finished run from every server.
@@ -569,7 +586,14 @@ class FleetDagRuns:
         """
         return self._run(
             self._core.one(
-                lambda runs: runs.wait(dag_id, run_id, timeout=timeout, interval=interval),
+                lambda runs: runs.wait(
+                    dag_id,
+                    run_id,
+                    timeout=timeout,
+                    interval=interval,
+                    max_interval=max_interval,
+                    deadline=deadline,
+                ),
                 label=stamp,
                 extra_time=timeout + interval,
             )
