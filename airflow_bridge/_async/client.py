@@ -17,9 +17,22 @@ from airflow_bridge._async.dag_runs import AsyncDagRuns
 from airflow_bridge._async.dags import AsyncDags
 from airflow_bridge._async.driver import AsyncDriver
 from airflow_bridge._async.tasks import AsyncTaskInstances
-from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
+from airflow_bridge._client import (
+    DEFAULT_TIMEOUT,
+    Settings,
+    concurrency,
+    event_hook,
+    http_options,
+)
 from airflow_bridge._env import client_arguments
+from airflow_bridge.auth.provider import TokenProvider, TokenSource
 from airflow_bridge.models import ServerInfo
+from airflow_bridge.retries import (
+    DEFAULT_MAX_CONCURRENCY,
+    EventHook,
+    RetryPolicy,
+    retry_policy,
+)
 from airflow_bridge.types import ApiChoice
 
 if TYPE_CHECKING:
@@ -46,11 +59,15 @@ class AsyncClient:
             (`http://user:pw@host`) are taken as username/password.
         username: The user to log in as; goes with `password`.
         password: The user's password.
-        token: A bearer token you already have (e.g. from Airflow 3's `/auth/token`).
+        token: A bearer token you already have (e.g. from Airflow 3's `/auth/token`), or
+            where to get it: a callable returning it (a file, an environment variable, a
+            secrets manager) or an `airflow_bridge.auth.TokenProvider`, asked again before
+            the token's `exp` and once after a 401.
         auth: Any `httpx.Auth`, sent as it is.
         api: `"auto"` (the default) detects the generation with one unauthenticated probe on
-            first use; `"v1"` or `"v2"` skips the probe (the server is then taken to be
-            that generation's newest release).
+            first use (sent again with `auth=` or `token=` when the server answers it 401
+            or 403, as managed services guarding /version do); `"v1"` or `"v2"` skips the
+            probe (the server is then taken to be that generation's newest release).
         timeout: Seconds for httpx to connect, read or write (default 30), or an
             `httpx.Timeout`.
         verify: True (the default) verifies TLS certificates, False does not; for a private
@@ -60,12 +77,23 @@ class AsyncClient:
         http_client: An httpx client to use as it is (its pool, proxies, TLS and timeouts);
             it is not closed by this client. Exclusive with timeout, verify, headers and
             transport.
+        retries: A `RetryPolicy`, or an int n for n retries with the default pauses; 0
+            disables retries; None (the default) is `DEFAULT_RETRIES` (4 attempts within 60
+            s). Which operations are retried on which failures: `airflow_bridge.retries`.
+        max_concurrency: The most requests this client has in flight at once (default 10),
+            shared by pagination, concurrent calls and a fleet: Airflow's API server has no
+            rate limit of its own.
+        on_event: Called with an `Event` after each request attempt and before each retry
+            (e.g. to count retries); what it raises propagates out of the call.
 
     Raises:
         InvalidArgument: A base_url that is not an http(s) URL, two kinds of credentials,
-            a username without password (or the reverse), an unknown `api`, a `verify` that
+            a username without password (or the reverse), a `token` that is neither a str,
+            a callable nor a TokenProvider, an unknown `api`, a `verify` that
             is not a bool or `ssl.SSLContext` (a CA bundle path says how to make one), or
-            `http_client` together with timeout, verify, headers or transport.
+            `http_client` together with timeout, verify, headers or transport, a `retries`
+            that is neither a RetryPolicy nor an int >= 0, a `max_concurrency` below 1, or
+            an `on_event` that is not callable.
     """
 
     def __init__(
@@ -74,7 +102,7 @@ class AsyncClient:
         *,
         username: str | None = None,
         password: str | None = None,
-        token: str | None = None,
+        token: str | TokenSource | TokenProvider | None = None,
         auth: httpx.Auth | None = None,
         api: ApiChoice = "auto",
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
@@ -82,6 +110,9 @@ class AsyncClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
+        retries: RetryPolicy | int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        on_event: EventHook | None = None,
     ) -> None:
         settings = Settings(
             base_url, username=username, password=password, token=token, auth=auth, api=api
@@ -93,10 +124,15 @@ class AsyncClient:
             transport=transport,
             http_client=http_client,
         )
+        policy = retry_policy(retries)
+        slots = concurrency(max_concurrency)
+        event_hook(on_event)
         self._base_url = settings.base_url
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**options)
-        self._driver = AsyncDriver(settings, self._http)
+        self._driver = AsyncDriver(
+            settings, self._http, retries=policy, max_concurrency=slots, on_event=on_event
+        )
         self.dag_runs = AsyncDagRuns(self._driver)
         self.dags = AsyncDags(self._driver)
         self.task_instances = AsyncTaskInstances(self._driver)
@@ -137,7 +173,8 @@ class AsyncClient:
     async def server_info(self) -> ServerInfo:
         """What the server is: its version, API generation and capabilities.
 
-        Detected on first use (one unauthenticated request), then cached; with `api=` given
+        Detected on first use (one unauthenticated request, repeated with `auth=`/`token=`
+        if refused), then cached; with `api=` given
         no request is made and the version is None.
 
         Returns:

@@ -15,13 +15,26 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from airflow_bridge._client import DEFAULT_TIMEOUT, Settings, http_options
+from airflow_bridge._client import (
+    DEFAULT_TIMEOUT,
+    Settings,
+    concurrency,
+    event_hook,
+    http_options,
+)
 from airflow_bridge._env import client_arguments
 from airflow_bridge._sync.dag_runs import DagRuns
 from airflow_bridge._sync.dags import Dags
 from airflow_bridge._sync.driver import Driver
 from airflow_bridge._sync.tasks import TaskInstances
+from airflow_bridge.auth.provider import TokenProvider, TokenSource
 from airflow_bridge.models import ServerInfo
+from airflow_bridge.retries import (
+    DEFAULT_MAX_CONCURRENCY,
+    EventHook,
+    RetryPolicy,
+    retry_policy,
+)
 from airflow_bridge.types import ApiChoice
 
 if TYPE_CHECKING:
@@ -48,11 +61,15 @@ class Client:
             (`http://user:pw@host`) are taken as username/password.
         username: The user to log in as; goes with `password`.
         password: The user's password.
-        token: A bearer token you already have (e.g. from Airflow 3's `/auth/token`).
+        token: A bearer token you already have (e.g. from Airflow 3's `/auth/token`), or
+            where to get it: a callable returning it (a file, an environment variable, a
+            secrets manager) or an `airflow_bridge.auth.TokenProvider`, asked again before
+            the token's `exp` and once after a 401.
         auth: Any `httpx.Auth`, sent as it is.
         api: `"auto"` (the default) detects the generation with one unauthenticated probe on
-            first use; `"v1"` or `"v2"` skips the probe (the server is then taken to be
-            that generation's newest release).
+            first use (sent again with `auth=` or `token=` when the server answers it 401
+            or 403, as managed services guarding /version do); `"v1"` or `"v2"` skips the
+            probe (the server is then taken to be that generation's newest release).
         timeout: Seconds for httpx to connect, read or write (default 30), or an
             `httpx.Timeout`.
         verify: True (the default) verifies TLS certificates, False does not; for a private
@@ -62,12 +79,23 @@ class Client:
         http_client: An httpx client to use as it is (its pool, proxies, TLS and timeouts);
             it is not closed by this client. Exclusive with timeout, verify, headers and
             transport.
+        retries: A `RetryPolicy`, or an int n for n retries with the default pauses; 0
+            disables retries; None (the default) is `DEFAULT_RETRIES` (4 attempts within 60
+            s). Which operations are retried on which failures: `airflow_bridge.retries`.
+        max_concurrency: The most requests this client has in flight at once (default 10),
+            shared by pagination, concurrent calls and a fleet: Airflow's API server has no
+            rate limit of its own.
+        on_event: Called with an `Event` after each request attempt and before each retry
+            (e.g. to count retries); what it raises propagates out of the call.
 
     Raises:
         InvalidArgument: A base_url that is not an http(s) URL, two kinds of credentials,
-            a username without password (or the reverse), an unknown `api`, a `verify` that
+            a username without password (or the reverse), a `token` that is neither a str,
+            a callable nor a TokenProvider, an unknown `api`, a `verify` that
             is not a bool or `ssl.SSLContext` (a CA bundle path says how to make one), or
-            `http_client` together with timeout, verify, headers or transport.
+            `http_client` together with timeout, verify, headers or transport, a `retries`
+            that is neither a RetryPolicy nor an int >= 0, a `max_concurrency` below 1, or
+            an `on_event` that is not callable.
     """
 
     def __init__(
@@ -76,7 +104,7 @@ class Client:
         *,
         username: str | None = None,
         password: str | None = None,
-        token: str | None = None,
+        token: str | TokenSource | TokenProvider | None = None,
         auth: httpx.Auth | None = None,
         api: ApiChoice = "auto",
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
@@ -84,6 +112,9 @@ class Client:
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
+        retries: RetryPolicy | int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        on_event: EventHook | None = None,
     ) -> None:
         settings = Settings(
             base_url, username=username, password=password, token=token, auth=auth, api=api
@@ -95,10 +126,15 @@ class Client:
             transport=transport,
             http_client=http_client,
         )
+        policy = retry_policy(retries)
+        slots = concurrency(max_concurrency)
+        event_hook(on_event)
         self._base_url = settings.base_url
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(**options)
-        self._driver = Driver(settings, self._http)
+        self._driver = Driver(
+            settings, self._http, retries=policy, max_concurrency=slots, on_event=on_event
+        )
         self.dag_runs = DagRuns(self._driver)
         self.dags = Dags(self._driver)
         self.task_instances = TaskInstances(self._driver)
@@ -139,7 +175,8 @@ class Client:
     def server_info(self) -> ServerInfo:
         """What the server is: its version, API generation and capabilities.
 
-        Detected on first use (one unauthenticated request), then cached; with `api=` given
+        Detected on first use (one unauthenticated request, repeated with `auth=`/`token=`
+        if refused), then cached; with `api=` given
         no request is made and the version is None.
 
         Returns:

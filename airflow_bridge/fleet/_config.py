@@ -24,6 +24,7 @@ import httpx
 from airflow_bridge import AsyncClient
 from airflow_bridge._env import tls_context as tls_context  # re-exported for the CLI
 from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
+from airflow_bridge.retries import DEFAULT_MAX_CONCURRENCY, RetryPolicy
 from airflow_bridge.types import ApiChoice
 
 #: The `[fleet]` table's keys: fleet-wide defaults, passed to `AsyncFleet(...)`.
@@ -112,11 +113,19 @@ class Server:
             shown.append(f"tags={self.tags!r}")
         return f"Server({', '.join(shown)})"
 
-    def connect(self, default_timeout: float | None) -> tuple[AsyncClient, httpx.AsyncClient]:
+    def connect(
+        self,
+        default_timeout: float | None,
+        *,
+        retries: RetryPolicy | int | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> tuple[AsyncClient, httpx.AsyncClient]:
         """A client for this server (what a fleet does with a `Server` member).
 
         Args:
             default_timeout: Seconds, used when this server has no `timeout` of its own.
+            retries: The client's retry policy (`AsyncClient`'s `retries=`).
+            max_concurrency: The client's bound on requests in flight to this server.
 
         Returns:
             An `AsyncClient` and the httpx client it sends through; the caller closes both
@@ -134,6 +143,8 @@ class Server:
             auth=self.auth,
             api=self.api,
             http_client=http,
+            retries=retries,
+            max_concurrency=max_concurrency,
         )
         return client, http
 
