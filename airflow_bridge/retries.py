@@ -162,8 +162,8 @@ OPERATION_RULES: Mapping[str, Rule] = {
     "update": Rule(True, "PATCH of absolute values (state, note): applying twice is once"),
     "clear": Rule(
         True,
-        "POST; a dry run changes nothing, a real clear leaves the same task instances "
-        "cleared whether it ran once or twice",
+        "POST; a dry run changes nothing; a real clear sent twice leaves the same task "
+        "instances cleared (one the scheduler started in between is cleared again)",
     ),
     "delete": Rule(
         True,
@@ -171,6 +171,37 @@ OPERATION_RULES: Mapping[str, Rule] = {
         resent_404_is_success=True,
     ),
 }
+
+#: The facade calls each rule covers, for the table.
+_CALLS: Mapping[str, str] = {
+    "detect": "the version probe (first use)",
+    "get": "`get()`",
+    "list": "`list()`, `iter()`",
+    "count": "`count()`",
+    "upstream_events": "`upstream_events()`",
+    "wait": "`wait()` (each poll)",
+    "trigger": "`trigger()`",
+    "update": "`update()`, `set_state()`, `set_note()`",
+    "clear": "`clear()`",
+    "delete": "`delete()`",
+}
+
+
+def retry_table() -> str:
+    """Every operation's retry rule as a Markdown table (the README's, generated from
+    `OPERATION_RULES`; a test keeps them equal).
+
+    Returns:
+        The table, one row per operation, ending with a newline.
+    """
+    rows = [
+        "| Operation | `client.dag_runs` calls | Resent after a lost answer, 502, 503, 504 | Why |",
+        "|---|---|---|---|",
+    ]
+    for name, rule in OPERATION_RULES.items():
+        resent = "yes" if rule.repeatable else "no"
+        rows.append(f"| {name} | {_CALLS[name]} | {resent} | {rule.why} |")
+    return "\n".join(rows) + "\n"
 
 
 EventKind = Literal["request", "retry"]

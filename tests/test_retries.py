@@ -384,6 +384,66 @@ async def test_a_client_has_at_most_max_concurrency_requests_in_flight() -> None
     assert flying["most"] == 3
 
 
+def test_a_sync_client_has_at_most_max_concurrency_requests_in_flight() -> None:
+    import threading
+    import time
+
+    fake = FakeAirflow("2.10.5", dags=[DAG])
+    fake.add_run(DAG, "r1")
+    inner = fake.transport()
+    lock = threading.Lock()
+    flying = {"now": 0, "most": 0}
+
+    class Counting(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            with lock:
+                flying["now"] += 1
+                flying["most"] = max(flying["most"], flying["now"])
+            time.sleep(0.01)
+            try:
+                return inner.handle_request(request)
+            finally:
+                with lock:
+                    flying["now"] -= 1
+
+    with Client(
+        BASE, username="admin", password="admin", transport=Counting(), max_concurrency=2
+    ) as client:
+        threads = [
+            threading.Thread(target=client.dag_runs.get, args=(DAG, "r1")) for _ in range(10)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert flying["most"] == 2
+
+
+@pytest.mark.parametrize(("retries", "statuses"), [(None, [503, 200]), (0, [503])])
+def test_a_fleet_passes_its_retry_policy_to_the_clients_it_builds(
+    retries: int | None, statuses: list[int], clock: Clock
+) -> None:
+    from airflow_bridge.fleet import Fleet, Server
+
+    fakes = {v: FakeAirflow(v, dags=[DAG]) for v in VERSIONS}
+    for fake in fakes.values():
+        fake.add_run(DAG, "r1")
+        fake.inject("get", status=503, retry_after=1)
+    members = {
+        v: Server(BASE, username="admin", password="admin", transport=fake.async_transport())
+        for v, fake in fakes.items()
+    }
+    with Fleet(members, retries=retries) as fleet:
+        result = fleet.dag_runs.get(DAG, "r1")
+    if retries == 0:
+        assert all(isinstance(o.error, ServerError) for o in result.outcomes.values())
+    else:
+        assert result.ok and len(result) == 2
+        assert clock.slept == [1.0, 1.0]  # one Retry-After pause per server
+    for fake in fakes.values():  # the injected 503 never reaches the API; the 200 does
+        assert len([r for r in fake.requests if r.path.endswith("/r1")]) == len(statuses) - 1
+
+
 @pytest.mark.parametrize("side", SIDES)
 async def test_wait_backs_off_to_a_cap_and_keeps_a_deadline(side: str, clock: Clock) -> None:
     fake = FakeAirflow("3.3.2", dags=[DAG])
@@ -553,3 +613,22 @@ def test_every_operation_the_facade_runs_has_a_rule() -> None:
     used = set(re.findall(r'retrying\("(\w+)"\)', source))
     assert used <= set(OPERATION_RULES)
     assert used | {"detect"} == set(OPERATION_RULES)
+
+
+README_TABLE = re.compile(r"<!-- retry-table:start -->\n(.*?)<!-- retry-table:end -->", re.DOTALL)
+
+
+def test_the_readme_retry_table_is_the_declared_one() -> None:
+    """The README's table (between the retry-table markers) is `retry_table()`'s output, so
+    the documented rules are the rules the plans follow."""
+    from pathlib import Path
+
+    from airflow_bridge.retries import retry_table
+
+    table = retry_table()
+    assert all(f"| {name} |" in table for name in OPERATION_RULES)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = README_TABLE.search(readme)
+    if found is None:
+        pytest.skip("README has no retry table yet (the lead merges notes/readme_reliability.md)")
+    assert found.group(1) == table
