@@ -113,7 +113,12 @@ def test_cli_runs_list_state_failed_shows_both_generations(
     assert sorted((r["server"], r["api"], r["run_id"], r["state"]) for r in runs) == expected(
         live_servers, run_id, "failed"
     )
-    table = cli()
+    piped = cli()  # no -o and no terminal: stable tab-separated lines, no header
+    assert piped.returncode == 0, piped.stderr
+    assert sorted(line.split("\t")[:3] for line in piped.stdout.splitlines()) == [
+        [f"af{version}", DAG, run_id] for version in sorted(live_servers)
+    ]
+    table = cli("-o", "table")
     assert table.returncode == 0, table.stderr
     assert all(f"af{version}" in table.stdout for version in live_servers)
     n = len(live_servers)
