@@ -75,6 +75,11 @@ TOLERANCES: Mapping[str, str] = {
         "it is left out of lists, and a count may differ by the number of such runs; each "
         "fake is still compared exactly with the live server of its version"
     ),
+    "delete of a running run, and what follows from it": (
+        "kept (README differences table): Airflow 2.10.5 deletes it, 3.3.2 answers 409. When "
+        "both live runs were running and only Airflow 3 refused, the run is then handled as "
+        "above: ops on it skipped, left out of lists, counts within the number of such runs"
+    ),
     "a live server that did not answer (TransportError)": (
         "the shared servers can be overloaded by other work (SQLite locks): the example is "
         "run once more, and fails if a live server again does not answer"
@@ -298,11 +303,28 @@ def _kept_run_id(run_id: str) -> bool:
 
 @dataclass
 class KeptRuns:
-    """Runs that exist on one live server only because of a kept run-id rule (TOLERANCES)."""
+    """Runs that exist on one live server only because of a kept difference (TOLERANCES): a
+    run-id rule, or a running run deleted on Airflow 2 and kept (409) on Airflow 3."""
 
     handles: set[str] = field(default_factory=set)
     left: dict[str, Any] = field(default_factory=dict)  # local run id -> logical date
     right: dict[str, Any] = field(default_factory=dict)
+    known: dict[str, tuple[str, Any]] = field(default_factory=dict)  # handle -> (id, date)
+
+    def remember(self, *steps: Step) -> None:
+        for step in steps:
+            if step.run is not None and isinstance(step.value, dict) and "run_id" in step.value:
+                self.known[step.run] = (str(step.value["run_id"]), step.value.get("logical_date"))
+
+    def note_delete(self, a: Step, b: Step) -> bool:
+        """A running run: Airflow 2 deletes it, Airflow 3 answers Conflict (kept, README)."""
+        running = a.pre == b.pre == "running" and a.run in self.known
+        if not (running and a.value == "deleted" and b.raised == "Conflict"):
+            return False
+        run_id, date = self.known[str(a.run)]
+        self.handles.add(str(a.run))
+        self.right[run_id] = date
+        return True
 
     def note_trigger(self, a: Step, b: Step) -> bool:
         """Is this trigger's difference explained by a kept rule? Then remember its run."""
@@ -346,8 +368,12 @@ def compare(left: Transcript, right: Transcript, *, generations: bool) -> list[D
     found: list[Divergence] = []
     kept = KeptRuns()
     for a, b in zip(left.steps, right.steps, strict=True):
-        if generations and (a.run in kept.handles or kept.note_trigger(a, b)):
-            continue  # TOLERANCES: a run id one generation's server refuses by its own rule
+        if generations:
+            kept.remember(a, b)
+        if generations and (
+            a.run in kept.handles or kept.note_trigger(a, b) or kept.note_delete(a, b)
+        ):
+            continue  # TOLERANCES: kept differences (run-id rules, deleting a running run)
         if generations:
             a, b = kept.fold(a, b)
 

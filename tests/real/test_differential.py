@@ -262,6 +262,34 @@ def test_a_kept_run_id_rule_is_tolerated_with_its_consequences_only() -> None:
     assert [d.index for d in compare(v1, v2, generations=True)][:2] == [0, 1]
 
 
+def test_deleting_a_running_run_is_tolerated_as_the_kept_difference_only() -> None:
+    """Kept: Airflow 2 deletes a running run, Airflow 3 answers 409; then the run exists on
+    Airflow 3 only. The same answers on runs not both running are still a divergence."""
+    r0 = {"run_id": "TAG-r0", "logical_date": "base+0m"}
+    label = "op('delete', run='r0')"
+    v1 = _steps(
+        LIVE_V1,
+        ("op('trigger', run='r0')", "r0", r0, None),
+        (label, "r0", "deleted", None),
+        ("op('get', run='r0')", "r0", None, "NotFound"),
+        ("op('list')", None, {"runs": []}, None),
+    )
+    v2 = _steps(
+        LIVE_V2,
+        ("op('trigger', run='r0')", "r0", r0, None),
+        (label, "r0", None, "Conflict"),
+        ("op('get', run='r0')", "r0", r0, None),
+        ("op('list')", None, {"runs": [r0]}, None),
+    )
+    for t in (v1, v2):
+        t.steps[1].pre = "running"
+    assert compare(v1, v2, generations=True) == []
+    assert len(compare(v1, v2, generations=False)) == 3
+    for t in (v1, v2):
+        t.steps[1].pre = "queued"  # Airflow 3 deletes a queued run: no excuse
+    assert [d.index for d in compare(v1, v2, generations=True)] == [1, 2, 3]
+
+
 def test_generator_is_deterministic() -> None:
     assert generate(example_seed(5, 3)) == generate(example_seed(5, 3))
     assert generate(example_seed(5, 3)) != generate(example_seed(5, 4))
