@@ -13,7 +13,6 @@ Every request goes through `call`, the retry loop: a retry is a `Sleep` step and
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -25,7 +24,6 @@ from airflow_bridge import _arguments as arguments
 from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
 from airflow_bridge.errors import (
     ApiError,
-    AuthenticationError,
     InvalidArgument,
     PartialUpdate,
     TransportError,
@@ -308,26 +306,28 @@ def wait(
     timeout: float,
     interval: float,
     max_interval: float,
-    clock: Callable[[], float] = time.monotonic,
 ) -> Plan[DagRun]:
-    """Poll until the run is success or failed; WaitTimeout (with the last run seen) when
-    the next poll would come after `timeout` seconds. The pause starts at `interval` and
-    grows by `WAIT_GROWTH` after each poll up to `max_interval`, so a long run costs the
-    server few requests. Polling works on every server version."""
+    """Poll until the run is success or failed; WaitTimeout (with the last run seen) once
+    `timeout` seconds have passed. The pause starts at `interval` and grows by `WAIT_GROWTH`
+    after each poll up to `max_interval`, so a long run costs the server few requests; a
+    pause that would pass the deadline is cut short so the last poll comes at the deadline.
+    Time is read from the policy's clock. Polling works on every server version."""
     if interval <= 0:
         raise InvalidArgument("interval must be a positive number of seconds")
+    clock = retrying.policy.clock
     deadline = clock() + timeout
     pause = interval
     while True:
         run = adapter.parse_run((yield from send(retrying, adapter.get(dag_id, run_id))))
         if run.is_finished:
             return run
-        if clock() + pause > deadline:
+        left = deadline - clock()
+        if left <= 0:
             raise WaitTimeout(
                 f"{dag_id}/{run_id} is still {_value(run.state)} after {timeout:g} s",
                 last=run,
             )
-        yield Sleep(pause)
+        yield Sleep(min(pause, left))
         pause = max(interval, min(pause * WAIT_GROWTH, max_interval))
 
 

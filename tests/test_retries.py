@@ -29,6 +29,7 @@ from airflow_bridge.errors import (
     RateLimited,
     ServerError,
     TransportError,
+    WaitTimeout,
 )
 from airflow_bridge.retries import (
     NO_RETRIES,
@@ -255,6 +256,17 @@ async def test_refused_connections_and_dropped_reads_are_retried(
 
 
 @both
+async def test_a_read_timeout_is_retried(version: str, side: str, clock: Clock) -> None:
+    fake = FakeAirflow(version, dags=[DAG])
+    fake.add_run(DAG, "r1")
+    runs = Side(side, fake, retries=policy(clock), timeout=0.05)
+    await runs("count", DAG)  # detected and logged in before the slow answer
+    fake.inject("get", delay=1.0)  # past the read timeout: httpx.ReadTimeout
+    assert (await runs("get", DAG, "r1")).run_id == "r1"
+    assert [e.error for e in runs.retries()] == ["ReadTimeout"]
+
+
+@both
 async def test_a_write_is_retried_after_a_429_and_a_refused_connection(
     version: str, side: str, clock: Clock
 ) -> None:
@@ -460,6 +472,31 @@ async def test_wait_backs_off_to_a_cap_and_keeps_a_deadline(side: str, clock: Cl
     assert clock.slept == [2, 3, 4.5, 5, 5]  # grows by half, capped at max_interval
 
 
+@pytest.mark.parametrize("side", SIDES)
+async def test_wait_polls_last_at_its_timeout_then_gives_up(side: str, clock: Clock) -> None:
+    fake = FakeAirflow("2.10.5", dags=[DAG])
+    fake.add_run(DAG, "r1", state="running")
+    runs = Side(side, fake, retries=policy(clock))
+    with pytest.raises(WaitTimeout) as caught:
+        await runs("wait", DAG, "r1", interval=2, max_interval=5, timeout=10)
+    assert clock.slept == [2, 3, 4.5, 0.5]  # the 4th pause is cut to end at the timeout
+    assert len(runs.statuses("wait")) == 5
+    assert caught.value.last.state == "running"
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_wait_stops_at_its_deadline(side: str, clock: Clock) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    fake = FakeAirflow("3.3.2", dags=[DAG])
+    fake.add_run(DAG, "r1", state="running")
+    runs = Side(side, fake, retries=policy(clock))
+    soon = datetime.now(timezone.utc) + timedelta(seconds=3)
+    with pytest.raises(WaitTimeout):
+        await runs("wait", DAG, "r1", interval=2, timeout=600, deadline=soon)
+    assert 2.5 < sum(clock.slept) <= 3.0  # the deadline, not the timeout, ended it
+
+
 def test_wait_refuses_a_naive_deadline() -> None:
     from datetime import datetime
 
@@ -591,6 +628,17 @@ def test_the_plan_yields_a_sleep_and_the_same_request_again() -> None:
     sleeps = [s for s in steps if isinstance(s, plans.Sleep)]
     assert [(s.request, s.attempt) for s in sends] == [(request, 1), (request, 2), (request, 3)]
     assert [s.seconds for s in sleeps] == [1.0, 0.5]  # Retry-After, then 0.5 * 0.5 * 2
+
+
+def test_a_retry_after_http_date_is_measured_from_the_answers_date() -> None:
+    clock = Clock()
+    retrying = plans.Retrying(policy(clock), "list")
+    limited = reply(
+        429,
+        **{"retry-after": "Sun, 29 Nov 2026 14:00:05 GMT", "date": "Sun, 29 Nov 2026 14:00:02 GMT"},
+    )
+    steps = drive(plans.send(retrying, ApiRequest("GET", "/x")), [limited, reply(200)])
+    assert [s.seconds for s in steps if isinstance(s, plans.Sleep)] == [3.0]
 
 
 def test_a_non_repeatable_rule_is_not_resent_after_a_lost_answer(
