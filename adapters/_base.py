@@ -160,7 +160,7 @@ class Adapter(ABC):
     def parse_token(self, reply: Reply) -> str:
         body = check(reply, self._login_error_class).json()
         token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str):
+        if not isinstance(token, str) or not token:
             raise InvalidResponse(
                 "no access_token in the login answer", method=reply.method, url=reply.url
             )
@@ -454,9 +454,11 @@ class Adapter(ABC):
         """Run `build`, turning a body that does not match the API into InvalidResponse."""
         try:
             return build()
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            said = str(exc)  # may quote a huge value: cut, the body is kept whole
+            said = said if len(said) <= 300 else f"{said[:300]}..."
             raise InvalidResponse(
-                f"unexpected body shape ({type(exc).__name__}: {exc})",
+                f"unexpected body shape ({type(exc).__name__}: {said})",
                 method=reply.method,
                 url=reply.url,
                 body=reply.text(),

@@ -54,7 +54,7 @@ class Reply:
         """The decoded JSON body; InvalidResponse when a success body is not JSON."""
         try:
             return loads(self.content)  # orjson when installed, else json.loads
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise InvalidResponse(
                 f"expected JSON, got {_preview(self.content)!r}",
                 method=self.method,
@@ -187,7 +187,7 @@ def json_or_text(reply: Reply) -> Any:
     """The body as JSON when it is JSON, else as text (error pages are often HTML)."""
     try:
         return json.loads(reply.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         return reply.text()
 
 
