@@ -67,6 +67,7 @@ class Step:
     save_run: str | None = None  # context key that receives the response's `saved` field
     saved: str = "dag_run_id"
     timeout: float = 30.0
+    headers: Mapping[str, str] | None = None  # sent besides the auth headers
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Recorder:
         body: Any = None,
         auth: str = "admin",
         timeout: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One request; cookies are dropped so every request authenticates on its own.
 
@@ -172,6 +174,7 @@ class Recorder:
         server closes the connection after an unhandled 500, and the next request on it fails.
         """
         headers, basic = self._auth_headers(auth)
+        headers.update(extra_headers or {})
         for attempt in (1, 2):
             self.client.cookies.clear()
             try:
@@ -214,9 +217,10 @@ class Recorder:
         body: Any = None,
         auth: str = "admin",
         timeout: float = 30.0,
+        headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Send one request and keep the exchange in the fixture format."""
-        resp = self.send(method, path, query, body, auth, timeout)
+        resp = self.send(method, path, query, body, auth, timeout, headers)
         sent = resp.request
         exchange = {
             "meta": {
@@ -272,6 +276,7 @@ class Recorder:
                 body,
                 step.auth,
                 step.timeout,
+                step.headers,
             )
         except httpx.TransportError as exc:
             if step.save_run:
@@ -1140,6 +1145,204 @@ PLAN: list[Step | Prepare | Callable[[Recorder], None]] = [
     ),
     delete_future_run,
 ]
+
+# --- the runbook beyond the run (issue 16): DAGs, task instances, logs, clearTaskInstances
+FAILING = "dags/bridge_failing"
+TIS = FAILING + "/dagRuns/{run_failing}/taskInstances"
+ACCEPT_JSON = {"accept": "application/json"}  # 2.x sends the log as text/plain otherwise
+PAUSE_MASK = (("update_mask", "is_paused"),)
+
+
+def failing_run(rec: Recorder) -> None:
+    """Unpause bridge_failing (its pause state is put back by `failing_restore`), trigger a
+    run whose `explode` task raises, and wait until the scheduler failed it."""
+    rec.ctx["failing_was_paused"] = (
+        "yes" if rec.call("GET", "/dags/bridge_failing")["is_paused"] else ""
+    )
+    rec.call("PATCH", "/dags/bridge_failing", query=PAUSE_MASK, body={"is_paused": False})
+    run_id = f"bridge-{rec.ctx['tok']}-failing"
+    rec.call("POST", "/dags/bridge_failing/dagRuns", body=rec.trigger_body(dag_run_id=run_id))
+    rec.ctx["run_failing"] = run_id
+    rec.wait_for("bridge_failing", run_id, timeout=180.0)
+
+
+def failing_rerun(rec: Recorder) -> None:
+    """Wait until the cleared run failed again (`explode` on its second try)."""
+    rec.wait_for("bridge_failing", rec.ctx["run_failing"], timeout=180.0)
+
+
+def failing_restore(rec: Recorder) -> None:
+    if rec.ctx.get("failing_was_paused"):
+        rec.call("PATCH", "/dags/bridge_failing", query=PAUSE_MASK, body={"is_paused": True})
+
+
+def clear_body(**fields: Any) -> dict[str, Any]:
+    return {"dry_run": True, "dag_run_id": "{run_failing}", **fields}
+
+
+RUNBOOK: list[Step | Prepare | Callable[[Recorder], None]] = [
+    Step("dag_get", "One DAG", "GET", "dags/bridge_plain"),
+    Step("dag_get_not_found", "A DAG id that does not exist", "GET", "dags/bridge-{tok}-nosuch"),
+    Step(
+        "dags_list_pattern",
+        "DAGs whose id contains 'bridge_pl' (dag_id_pattern), limit 5",
+        "GET",
+        "dags",
+        query=(("dag_id_pattern", "bridge_pl"), LIMIT5),
+    ),
+    Step(
+        "dags_list_tags_unpaused",
+        "Unpaused DAGs tagged 'bridge', limit 2",
+        "GET",
+        "dags",
+        query=(("tags", "bridge"), ("paused", "false"), ("limit", "2")),
+    ),
+    Step(
+        "dags_list_unknown_tag",
+        "DAGs with a tag no DAG has: an empty page",
+        "GET",
+        "dags",
+        query=(("tags", "bridge-{tok}-none"),),
+    ),
+    Step(
+        "dag_pause",
+        "Pause a DAG: PATCH ?update_mask=is_paused",
+        "PATCH",
+        "dags/bridge_consumer",
+        query=PAUSE_MASK,
+        body={"is_paused": True},
+    ),
+    Step(
+        "dag_unpause",
+        "Unpause it again",
+        "PATCH",
+        "dags/bridge_consumer",
+        query=PAUSE_MASK,
+        body={"is_paused": False},
+    ),
+    Step(
+        "dag_patch_not_found",
+        "Pause a DAG id that does not exist",
+        "PATCH",
+        "dags/bridge-{tok}-nosuch",
+        query=PAUSE_MASK,
+        body={"is_paused": True},
+    ),
+    Step(
+        "dag_patch_other_mask",
+        "PATCH a DAG with update_mask=description: only is_paused may change",
+        "PATCH",
+        "dags/bridge_consumer",
+        query=(("update_mask", "description"),),
+        body={"is_paused": False},
+    ),
+    failing_run,
+    Step("ti_list", "Task instances of a failed bridge_failing run", "GET", TIS),
+    Step(
+        "ti_list_failed",
+        "Its failed task instances (state=failed)",
+        "GET",
+        TIS,
+        query=(("state", "failed"),),
+    ),
+    Step(
+        "ti_list_unknown_run",
+        "Task instances of a run id that does not exist",
+        "GET",
+        FAILING + "/dagRuns/bridge-{tok}-missing/taskInstances",
+    ),
+    Step("ti_get", "The failed task instance (explode, try 1)", "GET", TIS + "/explode"),
+    Step(
+        "ti_get_upstream_failed",
+        "A task that never ran (after: upstream_failed, try_number 0)",
+        "GET",
+        TIS + "/after",
+    ),
+    Step("ti_get_not_found", "A task id the DAG does not have", "GET", TIS + "/nosuch"),
+    Step(
+        "ti_logs",
+        "The failed try's log (Accept: application/json)",
+        "GET",
+        TIS + "/explode/logs/1",
+        headers=ACCEPT_JSON,
+        save_run="log_token",
+        saved="continuation_token",
+    ),
+    Step(
+        "ti_logs_continued",
+        "The same log from its continuation token (2.x; 3.x sends none for a finished try)",
+        "GET",
+        TIS + "/explode/logs/1",
+        query=(("token", "{log_token}"),),
+        headers=ACCEPT_JSON,
+    ),
+    Step("ti_logs_try_zero", "Log of try 0", "GET", TIS + "/after/logs/0", headers=ACCEPT_JSON),
+    Step(
+        "ti_logs_never_ran",
+        "Log of try 1 of a task that never ran",
+        "GET",
+        TIS + "/after/logs/1",
+        headers=ACCEPT_JSON,
+    ),
+    Step(
+        "ti_logs_no_such_try",
+        "Log of a try that did not happen yet (explode, try 2)",
+        "GET",
+        TIS + "/explode/logs/2",
+        headers=ACCEPT_JSON,
+    ),
+    Step(
+        "ti_logs_unknown_task",
+        "Log of a task id the DAG does not have",
+        "GET",
+        TIS + "/nosuch/logs/1",
+        headers=ACCEPT_JSON,
+    ),
+    Step(
+        "clear_ti_dry_run",
+        "clearTaskInstances dry run, only_failed: the failed and upstream_failed instances",
+        "POST",
+        FAILING + "/clearTaskInstances",
+        body=clear_body(only_failed=True),
+    ),
+    Step(
+        "clear_ti_downstream",
+        "clearTaskInstances dry run of task_ids [explode] with include_downstream",
+        "POST",
+        FAILING + "/clearTaskInstances",
+        body=clear_body(task_ids=["explode"], include_downstream=True),
+    ),
+    Step(
+        "clear_ti_unknown_run",
+        "clearTaskInstances dry run for a run id that does not exist",
+        "POST",
+        FAILING + "/clearTaskInstances",
+        body={"dry_run": True, "dag_run_id": "bridge-{tok}-missing"},
+    ),
+    Step(
+        "clear_ti_real",
+        "clearTaskInstances for real, only_failed, reset_dag_runs: the run is queued again",
+        "POST",
+        FAILING + "/clearTaskInstances",
+        body=clear_body(dry_run=False, only_failed=True, reset_dag_runs=True),
+    ),
+    failing_rerun,
+    Step(
+        "ti_get_second_try",
+        "The cleared task after it failed again (try 2)",
+        "GET",
+        TIS + "/explode",
+    ),
+    Step(
+        "ti_logs_second_try",
+        "The second try's log",
+        "GET",
+        TIS + "/explode/logs/2",
+        headers=ACCEPT_JSON,
+    ),
+    failing_restore,
+]
+PLAN += RUNBOOK
 
 
 def record(

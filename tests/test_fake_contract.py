@@ -116,11 +116,13 @@ def kind(value: Any) -> str:
 
 
 def identity(item: Any) -> str | None:
-    """A list element's id with the recording's random token masked, to pair elements."""
+    """A list element's id with the recording's random token masked, to pair elements: its
+    run id, and its task id (task instances of one run share the run id)."""
     if isinstance(item, dict):
-        for name in ("dag_run_id", "run_id", "task_id"):
-            if isinstance(item.get(name), str):
-                return str(masked(item[name]))
+        names = [
+            item[n] for n in ("dag_run_id", "run_id", "task_id") if isinstance(item.get(n), str)
+        ]
+        return "/".join(str(masked(name)) for name in names) or None
     return None
 
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from airflow_bridge.adapters import BY_API, Adapter, Reply
+from airflow_bridge.adapters import BY_API, Adapter, Reply, _dags, _task_instances
 
 from airflow_bridge import Client, DagRun
 from airflow_bridge.errors import (
@@ -94,8 +94,22 @@ def test_every_recorded_error_becomes_its_typed_error(path: Path) -> None:
     assert "\n" not in caught.value.message
 
 
+#: The runbook's recordings (issue 16), by scenario prefix: the parser the facade uses.
+RUNBOOK_PARSERS: dict[str, Callable[[Adapter, Reply], Any]] = {
+    "dag_": _dags.parse_dag,
+    "dags_": _dags.parse_dags,
+    "ti_list": _task_instances.parse_tis,
+    "ti_get": _task_instances.parse_ti,
+    "ti_logs": _task_instances.parse_logs,
+    "clear_ti_": lambda a, r: _task_instances.parse_clear(a, r, dry_run=True),
+}
+
+
 def parse_success(adapter: Adapter, scenario: str, reply: Reply) -> list[DagRun] | Any:
     """The parser the facade uses for this kind of exchange."""
+    runbook = next((p for key, p in RUNBOOK_PARSERS.items() if scenario.startswith(key)), None)
+    if runbook is not None:
+        return runbook(adapter, reply)
     if scenario.startswith(("list", "batch")):
         return list(adapter.parse_page(reply).runs)
     if scenario.startswith("clear") and scenario != "clear_real":
@@ -452,3 +466,37 @@ def test_the_facade_sends_the_recorded_request_and_returns_the_recorded_answer(
         assert (result.run_id, result.dag_id) == (body["dag_run_id"], body["dag_id"])
     elif isinstance(result, list) and path.stem.startswith(("list", "batch")):
         assert [r.run_id for r in result] == _matching(exchange)
+
+
+FAILURE = "bridge_failing: planned failure for the runbook tests"  # what dags/ raise
+RUNBOOK_SUCCESSES = [p for p in SUCCESSES if any(p.stem.startswith(k) for k in RUNBOOK_PARSERS)]
+
+
+@pytest.mark.parametrize("path", RUNBOOK_SUCCESSES, ids=ids(RUNBOOK_SUCCESSES))
+def test_runbook_recordings_parse_into_the_normalized_models(path: Path) -> None:
+    """DAGs, task instances and logs recorded live: ids, states and tries as sent, unknown
+    fields kept in `extra`, the failure message found in the failed tries' logs."""
+    exchange = load(path)
+    adapter = adapter_for(exchange)
+    body = exchange["response"]["body"]
+    result = parse_success(adapter, path.stem, reply_of(exchange))
+    if path.stem.startswith("dags_"):
+        dags, total = result
+        assert [d.dag_id for d in dags] == [w["dag_id"] for w in body["dags"]]
+        assert total == body["total_entries"]
+    elif path.stem.startswith("dag_"):
+        assert (result.dag_id, result.is_paused) == (body["dag_id"], body["is_paused"])
+        assert result.tags == tuple(t["name"] for t in body["tags"])
+        assert set(result.extra) <= set(body)
+    elif path.stem.startswith(("ti_list", "ti_get")):
+        tis, wires = (
+            (result[0], body["task_instances"]) if "list" in path.stem else ([result], [body])
+        )
+        assert [(t.task_id, t.state, t.try_number) for t in tis] == [
+            (w["task_id"], w["state"], w["try_number"]) for w in wires
+        ]
+        assert all(set(t.extra) <= set(w) for t, w in zip(tis, wires, strict=True))
+    elif path.stem in ("ti_logs", "ti_logs_second_try"):
+        assert any(FAILURE in record.message for record in result.records)
+    elif path.stem.startswith("ti_logs"):
+        assert isinstance(result.records, tuple)

@@ -28,6 +28,7 @@ from airflow_bridge.testing._http import (
 )
 from airflow_bridge.testing._query import Key, RunFilter, like, order
 from airflow_bridge.testing._state import AssetEvent, Dag, Run, Store
+from airflow_bridge.testing._task_instances import TaskInstanceEndpoints
 
 READ_ONLY_ROLES = frozenset({"viewer"})
 
@@ -49,7 +50,7 @@ class Listing:
     fields: list[str] = field(default_factory=list)  # Airflow 2's `fields` parameter
 
 
-class Api(ABC):
+class Api(TaskInstanceEndpoints, ABC):
     """One API generation over a store; a dialect subclass says how this release speaks."""
 
     api: ClassVar[str]  # "v1" or "v2": the gate table to read
@@ -104,6 +105,7 @@ class Api(ABC):
             Route("PATCH", run, "update", self.update, write=True),
             Route("POST", run + "/clear", "clear", self.clear, write=True),
             Route("GET", run + "/" + self.events_path, "upstream_events", self.events),
+            *self.task_routes(),
         ]
 
     @property
@@ -228,10 +230,13 @@ class Api(ABC):
     def list_dags(self, call: Call) -> Response:
         request = call.request
         limit, offset = self.paging(request)
-        dags = list(self.store.dags.values())
+        dags = sorted(self.store.dags.values(), key=lambda d: d.dag_id)  # order_by dag_id
         paused = request.last("paused")
         if paused is not None:
             dags = [d for d in dags if d.paused == (paused.lower() in self.true_words)]
+        tags = set(request.values("tags"))
+        if tags:  # a DAG with any of the tags
+            dags = [d for d in dags if tags & set(d.spec.tags)]
         pattern = request.last("dag_id_pattern")
         if pattern:  # SQL ILIKE '%pattern%' on both generations
             dags = [d for d in dags if like(pattern).fullmatch(d.dag_id)]

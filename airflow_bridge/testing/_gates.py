@@ -41,6 +41,8 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         **dict.fromkeys(("run.duration", "run.triggering_user_name"), "3.1.0"),
         **{f"{kind}.dag_display_name": "3.1.0" for kind in ("run", "dag_version", "task")},
         "task.operator_name": "3.1.0",
+        # absent from the 3.0.0 spec, in 3.2.1's and 3.3.2's answers; 3.1 not checked live
+        "tag.dag_display_name": "3.1.0",
         **dict.fromkeys(("list.run_id_pattern", "list.triggering_user_name_pattern"), "3.1.0"),
         "order_by_several": "3.1.0",
         "validation_repr": "3.1.0",  # the token endpoint's 422 detail is pydantic's repr

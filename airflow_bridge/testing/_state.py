@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from airflow_bridge.testing import _chain
+from airflow_bridge.testing._chain import Try
 from airflow_bridge.testing._clock import Clock
 
 QUEUED, RUNNING, SUCCESS, FAILED = "queued", "running", "success", "failed"
@@ -28,7 +30,10 @@ DEFAULT_TASKS = ("task",)
 class DagSpec:
     """A DAG the fake knows: its tasks (a chain), whether it starts paused, the asset URIs
     its last task updates on success (`outlets`) and those whose events trigger it
-    (`schedule`: an asset-scheduled consumer)."""
+    (`schedule`: an asset-scheduled consumer). Tasks in `failing` raise `failure` whenever
+    they run, so the scheduler fails the run (their downstream tasks: upstream_failed).
+    Tasks in `python` are PythonOperators (sent to a worker: a host, a pid, rendered
+    fields); the others EmptyOperators, which the scheduler finishes itself."""
 
     dag_id: str
     task_ids: Sequence[str] = DEFAULT_TASKS
@@ -36,6 +41,9 @@ class DagSpec:
     outlets: Sequence[str] = ()
     schedule: Sequence[str] = ()
     tags: Sequence[str] = ()
+    failing: Sequence[str] = ()
+    failure: str = "planned failure"
+    python: Sequence[str] = ()
 
 
 #: The DAGs of the project's real test servers (dags/), used when none are given.
@@ -44,6 +52,7 @@ BRIDGE_DAGS = (
     DagSpec(
         "bridge_producer",
         task_ids=("produce",),
+        python=("produce",),
         outlets=("bridge://datasets/one",),
         tags=("bridge",),
     ),
@@ -52,6 +61,15 @@ BRIDGE_DAGS = (
         task_ids=("consume",),
         schedule=("bridge://datasets/one",),
         tags=("bridge",),
+    ),
+    DagSpec(
+        "bridge_failing",
+        task_ids=("setup", "explode", "after"),
+        paused=True,  # is_paused_upon_creation, as in dags/
+        tags=("bridge",),
+        failing=("explode",),
+        python=("explode",),
+        failure="bridge_failing: planned failure for the runbook tests",
     ),
 )
 
@@ -77,6 +95,7 @@ class TaskInstance:
     start_date: datetime | None = None
     end_date: datetime | None = None
     try_number: int = 0
+    tries: list[Try] = field(default_factory=list)  # what each try did, for its log
 
 
 @dataclass
@@ -257,7 +276,7 @@ class Store:
                 if run.state == QUEUED:
                     self.start(run)
                 else:
-                    self.finish(run, SUCCESS)
+                    self.finish(run, _chain.outcome(self.dags[run.dag_id].spec))
 
     def start(self, run: Run) -> None:
         now = self.clock.now()
@@ -265,24 +284,18 @@ class Store:
         run.start_date = run.last_scheduling_decision = run.updated_at = now
         run.end_date = None
         run.beats = 0
-        for ti in run.tasks[:1]:
-            ti.state, ti.start_date, ti.end_date = RUNNING, now, None
-            ti.try_number += 1
+        _chain.start_first(run, now)
 
     def finish(self, run: Run, state: str) -> None:
-        """The run's tasks ran: all succeeded, or the first failed (the rest could not run)."""
+        """The run's unfinished tasks ran: all succeeded, or (failed) the DAG's failing tasks,
+        else the first, failed and the rest could not run (`_task_instances.run_chain`)."""
         if run.state == QUEUED:
             self.start(run)
         now = self.clock.now()
         run.state = state
         run.end_date = run.last_scheduling_decision = run.updated_at = now
         run.beats = 0
-        for i, ti in enumerate(run.tasks):
-            if ti.state != RUNNING:
-                ti.try_number += 1
-                ti.start_date = now
-            ti.end_date = now
-            ti.state = state if state == SUCCESS or i == 0 else "upstream_failed"
+        _chain.run_chain(self.dags[run.dag_id].spec, run, now, fail=state == FAILED)
         if state == SUCCESS:
             self._emit_events(run)
 

@@ -8,6 +8,7 @@ paths under /api/v1 are problem+json too, anything else gets the HTML 404 page.
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import json
@@ -19,7 +20,7 @@ from functools import partial
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from airflow_bridge.testing import _pages
+from airflow_bridge.testing import _logs, _pages
 from airflow_bridge.testing._api import Api, Listing
 from airflow_bridge.testing._http import (
     Abort,
@@ -31,7 +32,8 @@ from airflow_bridge.testing._http import (
     json_response,
 )
 from airflow_bridge.testing._query import RFC3339, RunFilter, page, parse_datetime
-from airflow_bridge.testing._state import AssetEvent, Dag, Run
+from airflow_bridge.testing._state import AssetEvent, Dag, Run, TaskInstance
+from airflow_bridge.testing._task_instances import worker_fields
 
 PROBLEM = "application/problem+json"
 MAX_PAGE = 100  # [api] maximum_page_limit
@@ -128,6 +130,40 @@ QUERIES: dict[str, Mapping[str, Prop]] = {
     "list_dags": DAG_LIST_QUERY,
     "get_dag": {"fields": Prop("array")},
     "patch_dag": {"update_mask": Prop("array")},
+    # the task instance endpoints' parameters (2.10 spec)
+    "list_task_instances": {
+        **{
+            f"{f}_{b}": DATE
+            for f in ("execution_date", "start_date", "end_date", "updated_at")
+            for b in ("gte", "lte")
+        },
+        **dict.fromkeys(("duration_gte", "duration_lte"), Prop("integer")),
+        **dict.fromkeys(("state", "pool", "queue", "executor"), Prop("array")),
+        "limit": Prop("integer"),
+        "offset": Prop("integer", minimum=0),
+    },
+    "task_logs": {
+        "full_content": Prop("boolean"),
+        "map_index": Prop("integer"),
+        "token": Prop("string"),
+    },
+}
+#: ClearTaskInstances of the 2.10 spec (marshmallow refuses other keys)
+CLEAR_TIS_FIELDS = {
+    "dry_run",
+    "task_ids",
+    "start_date",
+    "end_date",
+    "only_failed",
+    "only_running",
+    "include_subdags",
+    "include_parentdag",
+    "reset_dag_runs",
+    "dag_run_id",
+    "include_upstream",
+    "include_downstream",
+    "include_future",
+    "include_past",
 }
 TRIGGER_BODY = {
     "dag_run_id": Prop("string", nullable=True),
@@ -415,7 +451,9 @@ class V1(Api):
             "owners": ["airflow"],
             "pickle_id": None,
             "root_dag_id": None,
-            "schedule_interval": None,
+            "schedule_interval": (
+                {"__type": "CronExpression", "value": "Dataset"} if spec.schedule else None
+            ),
             "scheduler_lock": None,
             "tags": [{"name": tag} for tag in spec.tags],
             "timetable_description": (
@@ -506,6 +544,83 @@ class V1(Api):
             for run in page(runs, listing.offset, listing.limit)
         ]
         return self.ok({"dag_runs": bodies, "total_entries": len(runs)})
+
+    # -- task instances (2.10.5's shapes and wording, recorded) ---------------------------
+
+    def ti_body(self, run: Run, ti: TaskInstance) -> dict[str, Any]:
+        duration = None
+        if ti.start_date is not None and ti.end_date is not None:
+            duration = (ti.end_date - ti.start_date).total_seconds()
+        worker = worker_fields(self.store.dags[run.dag_id].spec, ti)
+        return {
+            "dag_id": run.dag_id,
+            "dag_run_id": run.run_id,
+            "duration": duration,
+            "end_date": iso(ti.end_date),
+            "execution_date": iso(run.logical_date),
+            "executor": None,
+            "executor_config": "{}",
+            "hostname": worker["hostname"],
+            "map_index": -1,
+            "max_tries": 0,
+            "note": None,
+            "operator": worker["operator"],
+            "pid": worker["pid"],
+            "pool": "default_pool",
+            "pool_slots": 1,
+            "priority_weight": ti.priority_weight,
+            "queue": "default",
+            "queued_when": iso(worker["queued_when"]),
+            "rendered_fields": worker["rendered_fields"],
+            "rendered_map_index": None,
+            "sla_miss": None,
+            "start_date": iso(ti.start_date),
+            "state": ti.state,
+            "task_display_name": ti.task_id,
+            "task_id": ti.task_id,
+            "trigger": None,
+            "triggerer_job": None,
+            "try_number": ti.try_number,
+            "unixname": "airflow",
+        }
+
+    def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
+        """An unknown run's listing is an empty page (recorded on 2.10.5)."""
+        request = call.request
+        limit, offset = self._limit(request), int(request.last("offset") or 0)
+        bodies = [self.ti_body(run, ti) for ti in tis[offset : offset + limit]] if run else []
+        return self.ok({"task_instances": bodies, "total_entries": len(tis)})
+
+    def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
+        if operation == "clear_task_instances":
+            run_id, dag_id = params["dag_run_id"], params["dag_id"]
+            return self.problem(404, f"Dag Run id {run_id} not found in dag {dag_id}")
+        title = "TaskInstance" if operation == "task_logs" else "Task instance"
+        return self.problem(404, f"{title} not found")
+
+    def read_clear_tis(self, call: Call) -> dict[str, Any]:
+        return self._load(call, CLEAR_TIS_FIELDS)
+
+    def cleared_body(self, cleared: list[tuple[Run, TaskInstance]]) -> dict[str, Any]:
+        """References only (`TaskInstanceReference`)."""
+        refs = [
+            {
+                "dag_id": run.dag_id,
+                "dag_run_id": run.run_id,
+                "execution_date": iso(run.logical_date),
+                "task_id": ti.task_id,
+            }
+            for run, ti in cleared
+        ]
+        return {"task_instances": refs}
+
+    def log_body(self, run: Run, ti: TaskInstance, try_number: int, call: Call) -> Response:
+        """JSON when asked for (`Accept: application/json`), else the text alone."""
+        body = _logs.v1_log(run, ti, try_number, call.request.last("token"))
+        if "application/json" in call.request.headers.get("accept", ""):
+            return self.ok(body)
+        text = "".join(part for _, part in ast.literal_eval(body["content"]))
+        return Response(200, {"content-type": "text/plain"}, text.encode())
 
     # -- one run -------------------------------------------------------------------------
 

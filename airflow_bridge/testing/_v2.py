@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
-from airflow_bridge.testing import _jwt, _pages
+from airflow_bridge.testing import _jwt, _logs, _pages
 from airflow_bridge.testing._api import Api, Listing
 from airflow_bridge.testing._http import (
     Abort,
@@ -31,7 +31,17 @@ from airflow_bridge.testing._http import (
 from airflow_bridge.testing._keyset import CursorError, keyset_page
 from airflow_bridge.testing._pydantic import ErrorList, Field, validate_model, validation_repr
 from airflow_bridge.testing._query import RunFilter, like, page, run_value
-from airflow_bridge.testing._state import FAILED, FINISHED, QUEUED, SUCCESS, AssetEvent, Dag, Run
+from airflow_bridge.testing._state import (
+    FAILED,
+    FINISHED,
+    QUEUED,
+    SUCCESS,
+    AssetEvent,
+    Dag,
+    Run,
+    TaskInstance,
+)
+from airflow_bridge.testing._task_instances import worker_fields
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100  # [api] maximum_page_limit
@@ -88,6 +98,21 @@ BATCH_BODY = {
         for op in ("gte", "gt", "lte", "lt")
     },
     "conf_contains": Field("str"),
+}
+CLEAR_TIS_BODY = {  # ClearTaskInstancesBody (3.3.2)
+    **dict.fromkeys(
+        ("dry_run", "only_failed", "only_running", "reset_dag_runs", "include_upstream"),
+        Field("bool", nullable=False),
+    ),
+    **dict.fromkeys(
+        ("include_downstream", "include_future", "include_past", "run_on_latest_version"),
+        Field("bool", nullable=False),
+    ),
+    "task_ids": Field("str_list"),
+    "dag_run_id": Field("str"),
+    "start_date": Field("aware"),
+    "end_date": Field("aware"),
+    "note": Field("str", max_length=1000),
 }
 LOGIN_BODY = {
     "username": Field("str", required=True, nullable=False),
@@ -269,6 +294,7 @@ class V2(Api):
         if ti.start_date is not None and ti.end_date is not None:
             duration = (ti.end_date - ti.start_date).total_seconds()
         dag = self.store.dags[run.dag_id]
+        worker = worker_fields(dag.spec, ti)
         body = {
             "id": ti.id,
             "task_id": ti.task_id,
@@ -285,22 +311,22 @@ class V2(Api):
             "max_tries": 0,
             "task_display_name": ti.task_id,
             "dag_display_name": run.dag_id,
-            "hostname": "",
+            "hostname": worker["hostname"],
             "unixname": "airflow",
             "pool": "default_pool",
             "pool_slots": 1,
             "queue": "default",
             "priority_weight": ti.priority_weight,
-            "operator": "EmptyOperator",
-            "operator_name": "EmptyOperator",
-            "queued_when": None,
-            "scheduled_when": None,
-            "pid": None,
+            "operator": worker["operator"],
+            "operator_name": worker["operator"],
+            "queued_when": iso(worker["queued_when"]),
+            "scheduled_when": iso(worker["queued_when"]),
+            "pid": worker["pid"],
             "executor": None,
             "executor_config": "{}",
             "note": None,
             "rendered_map_index": None,
-            "rendered_fields": {},
+            "rendered_fields": worker["rendered_fields"],
             "trigger": None,
             "triggerer_job": None,
             "dag_version": self.version_body(dag),
@@ -356,7 +382,7 @@ class V2(Api):
             "is_paused": dag.paused,
             "is_stale": False,
             "last_parsed_time": iso(dag.created_at),
-            "last_parse_duration": 0.05,
+            "last_parse_duration": None,  # null on 3.3.2
             "last_expired": None,
             "bundle_name": "dags-folder",
             "bundle_version": None,
@@ -369,7 +395,12 @@ class V2(Api):
             else "Never, external triggers only",
             "timetable_partitioned": False,
             "timetable_periodic": False,
-            "tags": [{"name": tag, "dag_id": spec.dag_id} for tag in sorted(spec.tags)],
+            "tags": [
+                self.release.keep(
+                    "tag", {"name": t, "dag_id": spec.dag_id, "dag_display_name": spec.dag_id}
+                )
+                for t in sorted(spec.tags)
+            ],
             "max_active_tasks": 16,
             "max_active_runs": 16,
             "max_consecutive_failed_dag_runs": 0,
@@ -680,6 +711,57 @@ class V2(Api):
             and (not options.get("only_failed") or ti.state in failed)
         ]
         return {"task_instances": tasks, "total_entries": len(tasks)}
+
+    # -- task instances (3.3.2's shapes and wording, recorded) ----------------------------
+
+    def ti_body(self, run: Run, ti: TaskInstance) -> dict[str, Any]:
+        return self.task_body(run, run.tasks.index(ti))
+
+    def _ti_collection(self, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+        body = {
+            "task_instances": bodies,
+            "total_entries": len(bodies),
+            "total_entries_limit": None,
+            "next_cursor": None,
+            "previous_cursor": None,
+        }
+        return self.release.keep("page", body)
+
+    def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
+        if run is None:
+            raise self.missing_ti("list_task_instances", call.params)
+        limit, offset = self.paging(call.request)
+        page = self._ti_collection([self.ti_body(run, ti) for ti in tis[offset : offset + limit]])
+        return self.ok({**page, "total_entries": len(tis)})
+
+    def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
+        if operation == "task_logs":
+            return detail(404, "TaskInstance not found")
+        dag_id, run_id = params.get("dag_id"), params.get("dag_run_id")
+        if operation == "clear_task_instances":
+            return detail(404, f"Dag Run id {run_id} not found in dag {dag_id}")
+        if operation == "list_task_instances":
+            return detail(
+                404, f"DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found"
+            )
+        return detail(
+            404,
+            f"The Task Instance with dag_id: `{dag_id}`, run_id: `{run_id}` and task_id: "
+            f"`{params.get('task_id')}` was not found",
+        )
+
+    def read_clear_tis(self, call: Call) -> dict[str, Any]:
+        return self._validated(call, CLEAR_TIS_BODY)
+
+    def cleared_body(self, cleared: list[tuple[Run, TaskInstance]]) -> dict[str, Any]:
+        """Full task instances, as they are after the clear."""
+        return self._ti_collection([self.ti_body(run, ti) for run, ti in cleared])
+
+    def log_body(self, run: Run, ti: TaskInstance, try_number: int, call: Call) -> Response:
+        records = _logs.v2_log(run, ti, try_number)
+        if records is None:
+            raise self.missing_ti("task_logs", call.params)
+        return self.ok({"content": records, "continuation_token": None})
 
     def wait(self, call: Call) -> Response:
         text = call.request.last("interval")
