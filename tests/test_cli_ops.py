@@ -476,3 +476,20 @@ def test_every_environment_variable_is_in_the_help() -> None:
         assert f"AIRFLOW_BRIDGE_{variable}" in text, variable
     codes = [line.split()[0] for line in text.split("Exit codes:")[1].splitlines()[1:8]]
     assert codes == ["0", "1", "2", "3", "4", "5", "6"]
+
+
+def test_trigger_on_a_paused_dag_warns_or_unpauses_first(
+    fleet_file: Path, servers: dict[str, FakeAirflow]
+) -> None:
+    servers["af3"].pause("etl")
+    base = ["--fleet", str(fleet_file), "-s", "af3,af2", "runs", "trigger", "etl"]
+    warned = run(*base)
+    assert warned.exit_code == 0, warned.output
+    assert "warning: etl is paused on af3: its run will stay queued" in warned.stderr
+    assert servers["af3"].store.dags["etl"].paused  # only a warning
+    unpaused = run("--debug", *base, "--unpause")  # --debug: the check shares the transport
+    assert unpaused.exit_code == 0, unpaused.output
+    assert "unpaused etl on af3" in unpaused.stderr and "warning" not in unpaused.stderr
+    assert not servers["af3"].store.dags["etl"].paused
+    assert [r.method for r in sent(servers["af3"]) if r.method == "PATCH"] == ["PATCH"]
+    assert len(sent(servers["af2"], "PATCH")) == 0  # af2's etl was not paused

@@ -15,7 +15,7 @@ import click
 
 from airflow_bridge import DagRun, RunType
 from airflow_bridge.errors import AirflowBridgeError, NotFound
-from airflow_bridge.fleet import MERGEABLE, AsyncFleet, FleetResult, ServerOutcome
+from airflow_bridge.fleet import MERGEABLE, AsyncFleet, FleetResult, Server, ServerOutcome
 
 from ._app import Settings, cli, output_options, servers_of
 from ._records import (
@@ -261,6 +261,9 @@ Examples:
 @click.option("--conf", callback=_conf, metavar="JSON|@FILE", help="The run's conf object.")
 @click.option("--note", help="A note on the run (Airflow 2.5+).")
 @click.option("--wait", "then_wait", is_flag=True, help="Then wait until the runs finish.")
+@click.option(
+    "--unpause", is_flag=True, help="Unpause DAG_ID first where it is paused (else: a warning)."
+)
 @_wait_options
 @YES
 @output_options
@@ -270,21 +273,29 @@ def trigger(
     /,
     dag_id: str,
     then_wait: bool,
+    unpause: bool,
     wait_timeout: float,
     interval: float,
     yes: bool,
     **options: Any,
 ) -> None:
-    """Start a run of DAG_ID on every selected server (asks first if there are several)."""
+    """Start a run of DAG_ID on every selected server (asks first if there are several).
+
+    A run of a paused DAG stays queued: the command says on which servers DAG_ID is paused,
+    or with --unpause unpauses it there first."""
     _confirm(settings, f"trigger {dag_id}", yes)
+    servers = servers_of(settings)
+    timeout = settings.target.settings.get("timeout")
     if not then_wait:
-        show_runs(
-            settings,
-            settings.run(lambda f: f.dag_runs.trigger(dag_id, **options), label="triggering"),
-            empty="nothing triggered",
-        )
+
+        async def fire(fleet: AsyncFleet) -> FleetResult[DagRun]:
+            await _paused_check(servers, timeout, dag_id, unpause=unpause)
+            return await fleet.dag_runs.trigger(dag_id, **options)
+
+        show_runs(settings, settings.run(fire, label="triggering"), empty="nothing triggered")
 
     async def work(fleet: AsyncFleet) -> Waited:
+        await _paused_check(servers, timeout, dag_id, unpause=unpause)
         triggered = await fleet.dag_runs.trigger(dag_id, **options)
         run_ids = {run.server: run.run_id for run in triggered}
         if not run_ids:
@@ -293,6 +304,49 @@ def trigger(
         return attrs.evolve(waited, errors={**triggered.errors, **waited.errors})
 
     show_waited(settings, dag_id, settings.run(work, label=None), empty="nothing triggered")
+
+
+async def _paused_check(
+    servers: Mapping[str, Server], timeout: float | None, dag_id: str, *, unpause: bool
+) -> None:
+    """Warn where DAG_ID is paused (its runs would stay queued), or unpause it there.
+
+    One DAG request per server on a client of its own (the fleet exposes runs only); a
+    server that cannot answer is left to the trigger to report."""
+
+    async def check(name: str, server: Server) -> None:
+        client, http = server.connect(timeout)
+        try:
+            dag = await client.dags.get(dag_id)
+            if dag.is_paused and unpause:
+                await client.dags.unpause(dag_id)
+                unpaused.append(name)
+            elif dag.is_paused:
+                paused.append(name)
+        except AirflowBridgeError as exc:
+            if unpause:
+                refused.append(f"{name} ({type(exc).__name__}: {exc})")
+        finally:
+            await client.aclose()
+            if server.transport is None:  # a given transport is the fleet's to close
+                await http.aclose()
+
+    paused: list[str] = []
+    unpaused: list[str] = []
+    refused: list[str] = []
+    async with anyio.create_task_group() as group:
+        for name, server in servers.items():
+            group.start_soon(check, name, server)
+    if paused:
+        err_console().print(
+            f"warning: {dag_id} is paused on {', '.join(sorted(paused))}: its run will stay "
+            "queued until the DAG is unpaused (--unpause does it first)",
+            style="yellow",
+        )
+    if unpaused:
+        err_console().print(f"unpaused {dag_id} on {', '.join(sorted(unpaused))}")
+    for refusal in refused:
+        err_console().print(f"warning: could not unpause {dag_id} on {refusal}", style="yellow")
 
 
 @runs.command(

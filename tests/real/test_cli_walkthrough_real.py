@@ -150,6 +150,7 @@ def test_walkthrough(clients: dict[str, Client], fleet_file: Path) -> None:
         mover.join()
         assert code == 1, screen
         assert f"{DAG}: failed on af3.3.2" in screen
+        assert f"warning: {DAG} is paused on af2.10.5, af3.3.2" in screen.replace("\r\n", " ")
         assert "success" in screen and run_id in screen
 
         # 3. the same run on the server where it succeeded: exit 0, final state in JSON
