@@ -493,3 +493,11 @@ def test_trigger_on_a_paused_dag_warns_or_unpauses_first(
     assert not servers["af3"].store.dags["etl"].paused
     assert [r.method for r in sent(servers["af3"]) if r.method == "PATCH"] == ["PATCH"]
     assert len(sent(servers["af2"], "PATCH")) == 0  # af2's etl was not paused
+
+
+@pytest.mark.parametrize("command", [["runs", "wait"], ["runs", "trigger"]])
+def test_wait_exit_codes_are_in_the_help(command: list[str]) -> None:
+    text = run(*command, "--help").output
+    codes = [line.split()[0] for line in text.split("Exit codes:")[1].splitlines()[1:5]]
+    assert codes == ["0", "1", "4", "3"]
+    assert '"timed_out"' in text

@@ -32,7 +32,7 @@ from ._records import (
     run_rows,
     ti_record,
 )
-from ._render import EXIT_CODES, Exit, emit, err_console, interactive, report
+from ._render import Exit, emit, err_console, interactive, report
 from ._safety import confirm_write
 from ._when import when_option
 
@@ -216,8 +216,8 @@ def _conf(_ctx: click.Context, _param: click.Parameter, value: str | None) -> di
     return conf
 
 
-WAIT_HELP = f"""\b
-{EXIT_CODES.split(chr(10), 1)[0]}
+WAIT_HELP = """\b
+Exit codes:
   0  the run succeeded on every selected server
   1  it ended failed on some server (its final state is printed)
   4  it was still going at --timeout (the last state seen is printed)
