@@ -50,7 +50,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from airflow_bridge.models import DagRun
+from airflow_bridge.models import DagRun, TaskInstance
 
 #: Response headers whose values are credentials; kept by name only, with this value.
 REDACTED = "[redacted]"
@@ -550,6 +550,32 @@ class WaitTimeout(AirflowBridgeError, TimeoutError):
     def __init__(self, message: str, *, last: DagRun) -> None:
         super().__init__(message)
         self.last = last
+
+
+class RunFailed(AirflowBridgeError):
+    """`wait(raise_on_failure=True)`: the run ended in state `failed`.
+
+    Carries what an operator looks at next: the run and its failed task instances (those in
+    state `failed`; `upstream_failed` ones did not run), whose logs
+    `task_instances.logs()` reads.
+
+    Args:
+        message: Which run failed, and which of its tasks.
+        run: The run in its final state.
+        failed_tasks: Its task instances in state `failed` (may be empty: a run marked
+            failed by hand has none).
+
+    Attributes:
+        run: The run in its final state.
+        failed_tasks: Its failed task instances.
+    """
+
+    def __init__(
+        self, message: str, *, run: DagRun, failed_tasks: tuple[TaskInstance, ...]
+    ) -> None:
+        super().__init__(message)
+        self.run = run
+        self.failed_tasks = failed_tasks
 
 
 class FleetConfigError(AirflowBridgeError, ValueError):

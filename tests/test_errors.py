@@ -97,7 +97,11 @@ EXAMPLES: dict[str, Callable[[], BaseException]] = {
     ),
     "VersionDetectionError": lambda: errors_module.VersionDetectionError("not Airflow"),
     "WaitTimeout": lambda: WaitTimeout("etl/r1 is still queued after 1 s", last=a_run()),
+    "RunFailed": lambda: errors_module.RunFailed(
+        "etl/r1 failed; failed tasks: none", run=a_run(), failed_tasks=()
+    ),
     "FleetConfigError": lambda: FleetConfigError("fleet.toml: no servers"),
+    "InsecureCredentialsWarning": lambda: errors_module.InsecureCredentialsWarning("plain http"),
 }
 
 ERROR_CLASSES = sorted(

@@ -6,13 +6,14 @@ checks the shapes, these check what happens over time.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
-from airflow_bridge import Client
-from airflow_bridge.errors import NotFound
+from airflow_bridge import AsyncClient, Client
+from airflow_bridge.errors import InvalidArgument, NotFound, RunFailed
 from airflow_bridge.testing import FakeAirflow
 
 VERSIONS = ("2.10.5", "3.3.2")
@@ -162,3 +163,46 @@ def test_dag_listing_filters(version: str) -> None:
             "bridge_plain",
             "bridge_producer",
         ]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_wait_can_raise_with_the_failed_task_instances(version: str) -> None:
+    fake = FakeAirflow(version, auto=1)
+    with client_for(fake) as client:
+        client.dags.unpause("bridge_failing")
+        client.dag_runs.trigger("bridge_failing", run_id="rb")
+        with pytest.raises(RunFailed) as caught:
+            client.dag_runs.wait("bridge_failing", "rb", interval=0.01, raise_on_failure=True)
+        assert caught.value.run.state == "failed"
+        assert [(t.task_id, t.try_number) for t in caught.value.failed_tasks] == [("explode", 1)]
+        assert "failed tasks: explode" in str(caught.value)
+        # without the flag the failed run is returned, as before
+        assert client.dag_runs.wait("bridge_failing", "rb", interval=0.01).state == "failed"
+        client.dag_runs.trigger("bridge_plain", run_id="fine")
+        done = client.dag_runs.wait("bridge_plain", "fine", interval=0.01, raise_on_failure=True)
+        assert done.state == "success"
+        sent = len(fake.requests)
+        with pytest.raises(InvalidArgument, match="raise_on_failure"):
+            client.dag_runs.wait("bridge_plain", "fine", raise_on_failure="yes")  # type: ignore[arg-type]
+        assert len(fake.requests) == sent
+
+
+def test_async_wait_raises_alike() -> None:
+    fake = FakeAirflow("3.3.2", auto=1)
+
+    async def main() -> RunFailed:
+        async with AsyncClient(
+            fake.base_url, username="admin", password="admin", transport=fake.async_transport()
+        ) as client:
+            await client.dags.unpause("bridge_failing")
+            await client.dag_runs.trigger("bridge_failing", run_id="rb")
+            try:
+                await client.dag_runs.wait(
+                    "bridge_failing", "rb", interval=0.01, raise_on_failure=True
+                )
+            except RunFailed as error:
+                return error
+        raise AssertionError("RunFailed not raised")
+
+    error = asyncio.run(main())
+    assert [t.task_id for t in error.failed_tasks] == ["explode"]

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _dag_runs as checks
 from airflow_bridge import _plans as plans
+from airflow_bridge._sync.tasks import TaskInstances
+from airflow_bridge.errors import RunFailed
 from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState
 
 if TYPE_CHECKING:
@@ -412,11 +414,14 @@ class DagRuns:
         interval: float = 5,
         max_interval: float = 60,
         deadline: datetime | None = None,
+        raise_on_failure: bool = False,
     ) -> DagRun:
         """Poll a run until it succeeds or fails (works on every release).
 
         The pause between polls starts at `interval` and grows by half after each poll up
-        to `max_interval`, so a long run costs the server few requests.
+        to `max_interval`, so a long run costs the server few requests. With
+        `raise_on_failure`, a failed run raises `RunFailed` carrying the run and its failed
+        task instances (one more request: `task_instances.failed()`).
 
         Args:
             dag_id: The run's DAG.
@@ -427,21 +432,25 @@ class DagRuns:
                 below `interval` keeps polls `interval` apart).
             deadline: An aware datetime to stop at, if that comes before `timeout` runs
                 out (None: only `timeout`).
+            raise_on_failure: Raise `RunFailed` when the run ends failed (default False:
+                return it).
 
         Returns:
-            The run in its final state (`success` or `failed`).
+            The run in its final state (`success`, or `failed` without `raise_on_failure`).
 
         Raises:
             InvalidArgument: Before anything is sent, for a bad id, timeout, interval,
                 max_interval or deadline (not an aware datetime).
             WaitTimeout: The run was not finished after `timeout` seconds (a
                 `TimeoutError`; `.last` is the last run seen).
+            RunFailed: With `raise_on_failure`, the run failed (`.run`, `.failed_tasks`).
             NotFound: No such DAG or run.
             AirflowBridgeError: Any other refusal (`ApiError`), no answer
                 (`TransportError`), or a server that could not be detected on first use
                 (`VersionDetectionError`).
         """
         timeout = checks.check_wait(dag_id, run_id, timeout, interval, max_interval, deadline)
+        arguments.flag("raise_on_failure", raise_on_failure)
         adapter = self._driver.adapter()
         polling = plans.wait(
             self._driver.retrying("wait"),
@@ -452,7 +461,16 @@ class DagRuns:
             interval=interval,
             max_interval=max_interval,
         )
-        return self._driver.run(polling)
+        run = self._driver.run(polling)
+        if raise_on_failure and run.state == DagRunState.FAILED:
+            failed = TaskInstances(self._driver).failed(dag_id, run_id)
+            names = ", ".join(ti.task_id for ti in failed) or "none"
+            raise RunFailed(
+                f"{dag_id}/{run_id} failed; failed tasks: {names}",
+                run=run,
+                failed_tasks=tuple(failed),
+            )
+        return run
 
 
 class RunIterator:
