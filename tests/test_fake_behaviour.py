@@ -93,6 +93,30 @@ def test_release_gates_for_run_ids_and_empty_notes() -> None:
     assert notes == ["", None]  # 3.3 removes an emptied note (seen on 3.3.2)
 
 
+def test_a_queued_run_marked_success_skips_its_unstarted_tasks_on_3_3_only() -> None:
+    """The `success_skips_unstarted` gate: seen live on 3.3.2 (skipped) and 2.10.5 (success)."""
+    newer = v2(FakeAirflow("3.3.2"))
+    newer.post(RUNS_V2, json={"dag_run_id": "r1", "logical_date": None})
+    assert newer.patch(f"{RUNS_V2}/r1", json={"state": "success"}).json()["state"] == "success"
+    dry_run = newer.post(f"{RUNS_V2}/r1/clear", json={"dry_run": True}).json()
+    assert [(ti["task_id"], ti["state"]) for ti in dry_run["task_instances"]] == [
+        ("first", "skipped"),
+        ("second", "skipped"),
+    ]
+    older = v1(FakeAirflow("2.10.5"))
+    older.post(RUNS_V1, json={"dag_run_id": "r1"})
+    assert older.patch(f"{RUNS_V1}/r1", json={"state": "success"}).json()["state"] == "success"
+    # 2.10.5's dry-run clear lists task references without states (fixtures/2.10.5/
+    # clear_default.json), so the states are read from the run's task instances
+    dry_run = older.post(f"{RUNS_V1}/r1/clear", json={"dry_run": True}).json()
+    assert [ti["task_id"] for ti in dry_run["task_instances"]] == ["first", "second"]
+    listed = older.get(f"{RUNS_V1}/r1/taskInstances").json()["task_instances"]
+    assert sorted((ti["task_id"], ti["state"]) for ti in listed) == [
+        ("first", "success"),
+        ("second", "success"),
+    ]
+
+
 def test_every_gate_the_code_asks_about_is_in_the_table() -> None:
     from airflow_bridge.testing._gates import ADDED_IN
 

@@ -55,6 +55,27 @@ RAISES_NOTHING = {
             "MWAAScheme.end_sessions",
         )
     ),
+    # the fake's clocks (reading and moving time), fault bookkeeping, transports and server
+    # lifecycle: no checks of their own
+    *(
+        f"airflow_bridge.testing.{name}"
+        for name in (
+            "Clock.__init__",
+            "Clock.now",
+            "Clock.advance",
+            "Clock.tick",
+            "ManualClock.now",
+            "ManualClock.advance",
+            "ManualClock.sleep",
+            "ManualClock.tick",
+            "FakeAirflow.clear_faults",
+            "FakeAirflow.plan",
+            "FakeAirflow.transport",
+            "FakeAirflow.async_transport",
+            "FakeServer.close",
+            "FakeServer.wait",
+        )
+    ),
     # the fleet: views and the objects it builds for its callers, and its errors
     *(
         f"airflow_bridge.fleet.{name}"

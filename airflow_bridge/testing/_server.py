@@ -76,7 +76,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeServer:
-    """A running loopback server; `url` is its base URL. Stop it with `close()` or `with`."""
+    """A running loopback server; `url` is its base URL. Stop it with `close()` or `with`.
+
+    It answers exactly what the fake's transports answer (`FakeAirflow.plan` and `respond`
+    decide), over HTTP/1.1 from a thread per connection; `FakeAirflow.serve()` builds it.
+
+    Args:
+        fake: The fake to serve.
+        host: The address to listen on (default: loopback only); an IPv6 address works.
+        port: The TCP port; 0 (default) lets the OS pick a free one (kept in `port`).
+
+    Raises:
+        OSError: The address cannot be bound (port in use, unknown host).
+    """
 
     def __init__(self, fake: FakeAirflow, host: str = "127.0.0.1", port: int = 0) -> None:
         handler = type("FakeAirflowHandler", (_Handler,), {"fake": fake})
@@ -94,18 +106,27 @@ class FakeServer:
 
     @property
     def url(self) -> str:
+        """The base URL to give a client, e.g. "http://127.0.0.1:40123" (IPv6 in brackets)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     def close(self) -> None:
-        """Stop serving; safe to call more than once, from any thread."""
+        """Stop serving and release the socket; safe to call more than once, from any
+        thread. Waits up to one 0.05 s poll for the serving loop to notice."""
         if self._thread.is_alive():
             self._httpd.shutdown()
             self._thread.join()
         self._httpd.server_close()
 
     def wait(self, stop: threading.Event | None = None) -> None:
-        """Block until the server is closed (from another thread), `stop` is set, or Ctrl-C."""
+        """Block until the server is closed (from another thread), `stop` is set, or Ctrl-C.
+
+        Checks every 0.05 s; it does not close the server itself.
+
+        Args:
+            stop: An event another thread sets to end the wait (None: wait for `close()`
+                or Ctrl-C, whose KeyboardInterrupt propagates).
+        """
         while self._thread.is_alive() and not (stop and stop.is_set()):
             self._thread.join(0.05)
 
@@ -132,8 +153,22 @@ def serve_forever(
 ) -> None:
     """Run a fake of `version` until Ctrl-C or `stop` is set (for `airflow-bridge fake-server`).
 
-    `ready` gets the server's URL once it accepts connections; `options` go to
-    `FakeAirflow` (users, roles, dags, auto...).
+    Ctrl-C ends it quietly; either way the server is closed before it returns.
+
+    Args:
+        version: The Airflow release to answer as (see `FakeAirflow`).
+        host: The address to listen on (default: loopback only).
+        port: The TCP port (default 8080, Airflow's own; 0: one the OS picks).
+        ready: Called with the server's base URL once it accepts connections, e.g. to
+            print it or to hand it to another thread.
+        stop: An event another thread sets to stop the server (None: only Ctrl-C).
+        **options: Further `FakeAirflow` arguments (users, roles, dags, auto, clock,
+            token_lifetime, auth).
+
+    Raises:
+        ValueError: An invalid `version` or option value (see `FakeAirflow`).
+        TypeError: `options` names no `FakeAirflow` argument.
+        OSError: The address cannot be bound (port in use, unknown host).
     """
     from airflow_bridge.testing._fake import FakeAirflow
 
