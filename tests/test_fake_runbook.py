@@ -14,6 +14,7 @@ import pytest
 
 from airflow_bridge import AsyncClient, Client
 from airflow_bridge.errors import InvalidArgument, NotFound, RunFailed
+from airflow_bridge.fleet import Fleet
 from airflow_bridge.testing import FakeAirflow
 
 VERSIONS = ("2.10.5", "3.3.2")
@@ -206,3 +207,17 @@ def test_async_wait_raises_alike() -> None:
 
     error = asyncio.run(main())
     assert [t.task_id for t in error.failed_tasks] == ["explode"]
+
+
+def test_a_fleet_wait_gives_each_failed_server_its_run_failed() -> None:
+    fakes = {v: FakeAirflow(v, auto=1) for v in VERSIONS}
+    clients = {v: client_for(fake) for v, fake in fakes.items()}
+    for client in clients.values():
+        client.dags.unpause("bridge_failing")
+        client.dag_runs.trigger("bridge_failing", run_id="rb")
+    with Fleet(clients) as fleet:
+        result = fleet.dag_runs.wait("bridge_failing", "rb", interval=0.01, raise_on_failure=True)
+    assert sorted(result.errors) == sorted(VERSIONS)
+    for error in result.errors.values():
+        assert isinstance(error, RunFailed)
+        assert [t.task_id for t in error.failed_tasks] == ["explode"]

@@ -562,6 +562,7 @@ class AsyncFleetDagRuns:
         interval: float = 5,
         max_interval: float = 60,
         deadline: datetime | None = None,
+        raise_on_failure: bool = False,
     ) -> FleetResult[DagRun]:
         """Wait on every server until the run succeeds or fails.
 
@@ -575,6 +576,8 @@ class AsyncFleetDagRuns:
             interval: Seconds before the second poll; the pause grows to `max_interval`.
             max_interval: The longest pause between polls in seconds (default 60).
             deadline: An aware datetime to stop at if it comes before `timeout` runs out.
+            raise_on_failure: A server whose run failed has `RunFailed` as its outcome
+                (carrying its failed task instances) instead of the failed run.
 
         Returns:
             The finished run from every server.
@@ -593,6 +596,7 @@ class AsyncFleetDagRuns:
                     interval=interval,
                     max_interval=max_interval,
                     deadline=deadline,
+                    raise_on_failure=raise_on_failure,
                 ),
                 label=stamp,
                 extra_time=timeout + interval,
