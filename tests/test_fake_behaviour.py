@@ -383,3 +383,14 @@ def test_the_fake_imports_nothing_from_the_library_it_checks() -> None:
 
 def _stdlib() -> frozenset[str]:
     return frozenset(sys.stdlib_module_names) | {"__future__"}
+
+
+@pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])
+def test_faults_and_seeded_runs_are_checked_before_anything_changes(version: str) -> None:
+    fake = FakeAirflow(version)
+    with pytest.raises(ValueError, match="HTTPStatus"):
+        fake.inject("get", status=419)  # in 400-599, but no reason phrase to answer with
+    with pytest.raises(ValueError, match="state must be"):
+        fake.add_run("bridge_plain", "seeded", state="bogus")
+    with pytest.raises(KeyError):
+        fake.state("seeded", dag_id="bridge_plain")

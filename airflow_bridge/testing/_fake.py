@@ -22,7 +22,16 @@ from airflow_bridge.testing._clock import Clock
 from airflow_bridge.testing._faults import Fault, Faults, Outcome
 from airflow_bridge.testing._http import Request, Response, html_response
 from airflow_bridge.testing._server import FakeServer
-from airflow_bridge.testing._state import BRIDGE_DAGS, FINISHED, QUEUED, DagSpec, Store
+from airflow_bridge.testing._state import (
+    BRIDGE_DAGS,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    SUCCESS,
+    DagSpec,
+    Store,
+)
 from airflow_bridge.testing._transport import async_handler, sync_handler
 from airflow_bridge.testing._v1 import V1
 from airflow_bridge.testing._v2 import V2
@@ -234,8 +243,10 @@ class FakeAirflow:
 
         Raises:
             KeyError: The fake has no DAG `dag_id`.
-            ValueError: `state` is no run state; the run is then in place, queued.
+            ValueError: `state` is no run state (checked before anything changes).
         """
+        if state not in (QUEUED, RUNNING, SUCCESS, FAILED):
+            raise ValueError(f"state must be queued, running, success or failed, not {state!r}")
         with self.store.lock:
             if dag_id not in self.store.dags:
                 raise KeyError(f"no DAG {dag_id!r}")
@@ -279,8 +290,7 @@ class FakeAirflow:
                 "list_task_instances", ...), a path glob ("/api/v1/dags/*"), a method and
                 a glob ("PATCH /api/v2/*"), or "*" (default) for every request.
             status: Answer with this HTTP error status, in the server's own error shape.
-                It must be one `http.HTTPStatus` names (e.g. 429, 503): other codes in
-                400-599 are accepted here, but the request they hit raises ValueError.
+                It must be one `http.HTTPStatus` names (e.g. 429, 503).
                 None: answer normally (after `delay`).
             times: How many matching requests it affects (default 1); None: all, forever.
             delay: Seconds to wait before answering. Through the transports, a delay at or
@@ -296,8 +306,8 @@ class FakeAirflow:
             The rule; its `hits` counts the requests it has affected.
 
         Raises:
-            ValueError: `status` is outside 400-599, or `drop` is a string other than
-                "disconnect" or "refuse".
+            ValueError: `status` is outside 400-599 or a code `http.HTTPStatus` does not
+                name, or `drop` is a string other than "disconnect" or "refuse".
         """
         kind = "disconnect" if drop is True else (drop or None)
         fault = Fault(
@@ -352,7 +362,7 @@ class FakeAirflow:
 
         Raises:
             ValueError: The outcome's `status` is a code `http.HTTPStatus` does not name
-                (`inject` accepts any 400-599).
+                (`inject` refuses those; only a hand-made `Outcome` can carry one).
         """
         if outcome is not None and outcome.status is not None:
             response = (

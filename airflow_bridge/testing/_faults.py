@@ -11,6 +11,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from http import HTTPStatus
+
+#: Error codes the fake can answer with a reason phrase (the servers' own wording needs one).
+_NAMED_STATUSES = frozenset(int(status) for status in HTTPStatus)
 
 DROP_KINDS = ("disconnect", "refuse")
 
@@ -63,8 +67,13 @@ class Faults:
     def add(self, fault: Fault) -> Fault:
         if fault.drop is not None and fault.drop not in DROP_KINDS:
             raise ValueError(f"drop must be one of {DROP_KINDS}, not {fault.drop!r}")
-        if fault.status is not None and not 400 <= fault.status <= 599:
-            raise ValueError("status must be an HTTP error status (400-599)")
+        if fault.status is not None and not (
+            400 <= fault.status <= 599 and fault.status in _NAMED_STATUSES
+        ):
+            raise ValueError(
+                f"status must be an HTTP error status (400-599) that http.HTTPStatus names, "
+                f"not {fault.status!r}"
+            )
         with self._lock:
             self._rules.append(fault)
         return fault
