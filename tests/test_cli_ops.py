@@ -169,6 +169,10 @@ def test_wait_exit_codes_for_success_failure_and_an_unreachable_server(
     assert failed.exit_code == 1 and "etl: failed on af3" in failed.stderr
     (record,) = json.loads(failed.stdout)
     assert (record["state"], record["timed_out"]) == ("failed", False)
+    failed_tasks = [ti.task_id for ti in af3.store.find("bad1", dag_id="etl").tasks
+                    if ti.state == "failed"]  # fmt: skip
+    assert failed_tasks and record["failed_tasks"] == failed_tasks
+    assert f"af3: failed tasks: {', '.join(failed_tasks)}" in failed.stderr
     assert partial.exit_code == 3, partial.output
     assert [r["server"] for r in json.loads(partial.stdout)] == ["af3"]
     assert "gone" in partial.stderr and "TransportError" in partial.stderr

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -13,7 +14,7 @@ import anyio
 import attrs
 import click
 
-from airflow_bridge import DagRun, RunType
+from airflow_bridge import AsyncClient, DagRun, RunType
 from airflow_bridge.errors import AirflowBridgeError, NotFound
 from airflow_bridge.fleet import MERGEABLE, AsyncFleet, FleetResult, Server, ServerOutcome
 
@@ -222,7 +223,8 @@ Exit codes:
   1  it ended failed on some server (its final state is printed)
   4  it was still going at --timeout (the last state seen is printed)
   3  some servers could not be asked (1: none could)
-In JSON each run has "timed_out" (its "state" is the last one seen)."""
+In JSON each run has "timed_out" (its "state" is the last one seen) and "failed_tasks"
+(the failed task instances of a failed run; null otherwise)."""
 
 
 def _wait_options(command: Any) -> Any:
@@ -301,21 +303,44 @@ def trigger(
         if not run_ids:
             return Waited({}, set(), dict(triggered.errors), 0.0)
         waited = await _wait(fleet.select(*run_ids), dag_id, run_ids, wait_timeout, interval)
+        waited = await waited.with_failed_tasks(servers, timeout)
         return attrs.evolve(waited, errors={**triggered.errors, **waited.errors})
 
     show_waited(settings, dag_id, settings.run(work, label=None), empty="nothing triggered")
 
 
+async def each_client(
+    servers: Mapping[str, Server],
+    timeout: float | None,
+    work: Callable[[str, AsyncClient], Awaitable[None]],
+) -> None:
+    """`work(name, client)` on a client of its own per server, concurrently, for what the
+    fleet does not expose (DAGs, task instances); clients are closed afterwards."""
+
+    async def one(name: str, server: Server) -> None:
+        client, http = server.connect(timeout)
+        try:
+            await work(name, client)
+        finally:
+            await client.aclose()
+            if server.transport is None:  # a given transport is the fleet's to close
+                await http.aclose()
+
+    async with anyio.create_task_group() as group:
+        for name, server in servers.items():
+            group.start_soon(one, name, server)
+
+
 async def _paused_check(
     servers: Mapping[str, Server], timeout: float | None, dag_id: str, *, unpause: bool
 ) -> None:
-    """Warn where DAG_ID is paused (its runs would stay queued), or unpause it there.
-
-    One DAG request per server on a client of its own (the fleet exposes runs only); a
+    """Warn where DAG_ID is paused (its runs would stay queued), or unpause it there; a
     server that cannot answer is left to the trigger to report."""
+    paused: list[str] = []
+    unpaused: list[str] = []
+    refused: list[str] = []
 
-    async def check(name: str, server: Server) -> None:
-        client, http = server.connect(timeout)
+    async def check(name: str, client: AsyncClient) -> None:
         try:
             dag = await client.dags.get(dag_id)
             if dag.is_paused and unpause:
@@ -326,17 +351,8 @@ async def _paused_check(
         except AirflowBridgeError as exc:
             if unpause:
                 refused.append(f"{name} ({type(exc).__name__}: {exc})")
-        finally:
-            await client.aclose()
-            if server.transport is None:  # a given transport is the fleet's to close
-                await http.aclose()
 
-    paused: list[str] = []
-    unpaused: list[str] = []
-    refused: list[str] = []
-    async with anyio.create_task_group() as group:
-        for name, server in servers.items():
-            group.start_soon(check, name, server)
+    await each_client(servers, timeout, check)
     if paused:
         err_console().print(
             f"warning: {dag_id} is paused on {', '.join(sorted(paused))}: its run will stay "
@@ -347,6 +363,25 @@ async def _paused_check(
         err_console().print(f"unpaused {dag_id} on {', '.join(sorted(unpaused))}")
     for refusal in refused:
         err_console().print(f"warning: could not unpause {dag_id} on {refusal}", style="yellow")
+
+
+async def _failed_tasks(
+    servers: Mapping[str, Server], timeout: float | None, runs: Mapping[str, DagRun]
+) -> dict[str, list[str]]:
+    """Each failed run's failed task instances (`task_id`, `[map_index]` when mapped),
+    by server; a server that cannot say is left out."""
+    found: dict[str, list[str]] = {}
+
+    async def ask(name: str, client: AsyncClient) -> None:
+        run = runs[name]
+        with contextlib.suppress(AirflowBridgeError):
+            failed = await client.task_instances.failed(run.dag_id, run.run_id)
+            found[name] = [
+                ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else "") for ti in failed
+            ]
+
+    await each_client({n: servers[n] for n in runs}, timeout, ask)
+    return found
 
 
 @runs.command(
@@ -534,9 +569,13 @@ def wait(
 ) -> None:
     """Wait until the run succeeds or fails on every selected server, with a live status line."""
 
+    servers = servers_of(settings)
+    timeout = settings.target.settings.get("timeout")
+
     async def work(fleet: AsyncFleet) -> Waited:
-        return await _wait(fleet, dag_id, dict.fromkeys(fleet.names, run_id), wait_timeout,
-                           interval)  # fmt: skip
+        waited = await _wait(fleet, dag_id, dict.fromkeys(fleet.names, run_id), wait_timeout,
+                             interval)  # fmt: skip
+        return await waited.with_failed_tasks(servers, timeout)
 
     show_waited(settings, dag_id, settings.run(work, label=None))
 
@@ -549,6 +588,16 @@ class Waited:
     timed_out: set[str]
     errors: dict[str, AirflowBridgeError]
     elapsed: float
+    failed_tasks: dict[str, list[str]] = attrs.field(factory=dict)
+
+    async def with_failed_tasks(
+        self, servers: Mapping[str, Server], timeout: float | None
+    ) -> Waited:
+        """This wait plus the failed task instances of each run that ended failed."""
+        failed = {n: r for n, r in self.latest.items() if r.state == "failed"}
+        if not failed:
+            return self
+        return attrs.evolve(self, failed_tasks=await _failed_tasks(servers, timeout, failed))
 
 
 def show_waited(
@@ -556,14 +605,22 @@ def show_waited(
 ) -> NoReturn:
     """The final (or last seen) state per server, a summary on stderr, the CI exit code."""
     runs = list(waited.latest.values())
-    records = [{**run_record(run), "timed_out": run.server in waited.timed_out} for run in runs]
+    records = [
+        {
+            **run_record(run),
+            "timed_out": run.server in waited.timed_out,
+            "failed_tasks": waited.failed_tasks.get(run.server),
+        }
+        for run in runs
+    ]
     rows = [
         {**row, "state": f"{row['state']} (timed out)" if row["server"] in waited.timed_out
          else row["state"]}
         for row in run_rows(runs)
     ]  # fmt: skip
-    emit(records, (*RUN_FIELDS, "timed_out"), RUN_COLUMNS, settings.output_format, rows=rows,
-         empty=empty, chosen=settings.columns)  # fmt: skip
+    fields = (*RUN_FIELDS, "timed_out", "failed_tasks")
+    emit(records, fields, RUN_COLUMNS, settings.output_format, rows=rows, empty=empty,
+         chosen=settings.columns)  # fmt: skip
     failed = [r.server for r in runs if r.state == "failed"]
     console = err_console()
     if waited.timed_out:
@@ -574,6 +631,9 @@ def show_waited(
         )
     if failed:
         console.print(f"{dag_id}: failed on {', '.join(failed)}", style="bold red")
+        for name in failed:
+            if waited.failed_tasks.get(name):
+                console.print(f"  {name}: failed tasks: {', '.join(waited.failed_tasks[name])}")
     outcomes = {
         name: ServerOutcome(server=name, elapsed=waited.elapsed, count=1, error=None)
         for name in waited.latest

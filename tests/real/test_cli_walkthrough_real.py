@@ -153,6 +153,15 @@ def test_walkthrough(clients: dict[str, Client], fleet_file: Path) -> None:
         assert f"warning: {DAG} is paused on af2.10.5, af3.3.2" in screen.replace("\r\n", " ")
         assert "success" in screen and run_id in screen
 
+        # 2b. waiting again for the failed one: exit 1 at once, JSON with its failed tasks
+        # (none: it was marked failed while queued, so no task instance ran or failed)
+        again = piped([*fleet, "-s", "af3.3.2", "runs", "wait", DAG, run_id, "-o", "json"])
+        assert again.returncode == 1, again.stderr
+        (record,) = json.loads(again.stdout)
+        assert (record["state"], record["timed_out"], record["failed_tasks"]) == (
+            "failed", False, [],
+        )  # fmt: skip
+
         # 3. the same run on the server where it succeeded: exit 0, final state in JSON
         ok = piped([*fleet, "-s", "af2.10.5", "runs", "wait", DAG, run_id, "-o", "json"])
         assert ok.returncode == 0, ok.stderr
