@@ -1172,6 +1172,8 @@ def failing_rerun(rec: Recorder) -> None:
 
 
 def failing_restore(rec: Recorder) -> None:
+    """Delete the failing run (the server is shared) and put bridge_failing's pause back."""
+    rec.call("DELETE", f"/dags/bridge_failing/dagRuns/{quote(rec.ctx['run_failing'], safe='')}")
     if rec.ctx.get("failing_was_paused"):
         rec.call("PATCH", "/dags/bridge_failing", query=PAUSE_MASK, body={"is_paused": True})
 
