@@ -375,7 +375,7 @@ def test_contexts_add_use_list_remove_and_precedence(
         assert added.exit_code == 0, added.output
         assert SECRET not in config.read_text()
         run("config", "add", "both", "--fleet", str(fleet_file), "--use", env=env)
-        listed = run("-o", "json", "config", "list", env=env)
+        listed = run("config", "list", "-o", "json", env=env)
         assert [(c["name"], c["current"]) for c in json.loads(listed.stdout)] == [
             ("old", False),
             ("both", True),
@@ -394,6 +394,9 @@ def test_contexts_add_use_list_remove_and_precedence(
         assert {r["server"] for r in json.loads(flag_wins.stdout)} == {"af3"}
     assert run("config", "remove", "old", env=env).exit_code == 0
     assert run("--context", "old", "runs", "list", env=env).exit_code == 2
+    config.write_text(config.read_text().replace("fleet:", "password: hunter2\n    fleet:"))
+    wrong = run("--context", "both", "runs", "list", env=env)
+    assert wrong.exit_code == 2 and "context 'both': unknown key 'password'" in wrong.output
 
 
 def test_keyring_password_for_a_context(

@@ -21,7 +21,7 @@ import httpx
 from airflow_bridge.fleet import FleetConfigError, Server, load_fleet_file
 from airflow_bridge.fleet._config import pick, server_from_table, tls_context
 
-from . import _contexts
+from . import _context_store as _contexts
 from ._debug import NamingTransport
 
 #: Environment variables naming a server source, by option.
