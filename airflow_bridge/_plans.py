@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import attrs
 
 from airflow_bridge import _arguments as arguments
+from airflow_bridge import _prefetch
 from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
 from airflow_bridge.errors import (
     ApiError,
@@ -68,7 +69,18 @@ class Lost:
     sent: bool
 
 
-Step = Send | Sleep
+@attrs.frozen
+class Parallel:
+    """Drive these plans concurrently (each within the client's `max_concurrency`), put
+    their results in `results` in order, and answer None; the first failure in order is
+    raised into the plan once all are done. Used by offset walks to fetch pages ahead
+    (`_prefetch`)."""
+
+    plans: tuple[Generator[Any, Any, Any], ...]
+    results: list[Any] = attrs.field(factory=list, eq=False)
+
+
+Step = Send | Sleep | Parallel
 Answer = Reply | Lost
 Plan = Generator[Step, Answer | None, T]
 
@@ -366,6 +378,9 @@ class Pager:
         self._page_size = page_size
         self._offset = 0
         self._cursor: str | None = None  # None: offset pages; "" asks for the first keyset page
+        self._step = 0  # offset pages: runs served for the first page; then pages go ahead
+        self._total: int | None = None
+        self._ahead = 2
         self._keep: Callable[[DagRun], bool] | None = None
         self._seen: set[tuple[str, str]] = set()
         # the previous page's runs, when only they can come again (see the docstring)
@@ -380,6 +395,18 @@ class Pager:
         if self._offset == 0:
             self._cursor = "" if adapter.pages_by_cursor(self._query) else None
             self._keep = adapter.run_filter(self._query)
+        if self._cursor is None and self._step and self._total is not None:
+            ahead, self._ahead = self._ahead, min(2 * self._ahead, _prefetch.AHEAD)
+            return _prefetch.batch(
+                retrying,
+                adapter,
+                self._query,
+                offset=self._offset,
+                step=self._step,
+                total=self._total,
+                pages=ahead,
+                wanted=self._remaining,
+            )
         size = self._page_size
         if self._remaining is not None:
             size = min(size, self._remaining)
@@ -395,7 +422,8 @@ class Pager:
             self._done = not result.runs or self._cursor is None
         else:  # offset pages (also when a server of unknown version ignored the cursor)
             self._cursor = None
-            total = result.total_entries
+            total = self._total = result.total_entries
+            self._step = self._step or len(result.runs)
             self._done = not result.runs or (total is not None and self._offset >= total)
         if self._window:
             self._previous, self._seen = self._seen, set()

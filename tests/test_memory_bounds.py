@@ -1,5 +1,5 @@
 """What a listing keeps in memory while it walks (issue 13, target 4): in the servers' default
-order (id ascending) the Pager remembers only the previous page's runs, so `iter()` over any
+order (id ascending) the Pager remembers only the previous page's (or batch of pages') runs, so `iter()` over any
 number of runs holds a page or two; in any other order it remembers every run it yielded, so
 a run moved by an update or an insert ahead of the walk is still never yielded twice.
 
@@ -14,7 +14,7 @@ import httpx
 import pytest
 from mockserver import MockServer, v1_run, v1_server
 
-from airflow_bridge import Client
+from airflow_bridge import Client, _prefetch
 
 V1_RUNS = "/api/v1/dags/etl/dagRuns"
 
@@ -48,10 +48,16 @@ def walk(server: MockServer, **filters: Any) -> tuple[list[str], list[int]]:
 
 
 @pytest.mark.parametrize("order_by", [None, "id"])
-def test_a_default_order_walk_remembers_at_most_two_pages(order_by: str | None) -> None:
-    ids, retained = walk(offset_server(1000), **({"order_by": order_by} if order_by else {}))
-    assert ids == [f"r{i}" for i in range(1000)]
-    assert max(retained) <= 20  # two pages of 10, whatever the length of the walk
+def test_a_default_order_walk_remembers_two_batches_of_pages_at_most(order_by: str | None) -> None:
+    # Pages after the first are fetched ahead in batches of up to AHEAD pages, taken as one.
+    filters = {"order_by": order_by} if order_by else {}
+    bound = 2 * _prefetch.AHEAD * 10
+    peaks = []
+    for total in (1000, 3000):
+        ids, retained = walk(offset_server(total), **filters)
+        assert ids == [f"r{i}" for i in range(total)]
+        peaks.append(max(retained))
+    assert peaks[0] == peaks[1] <= bound  # the same, whatever the length of the walk
 
 
 def test_a_default_order_walk_still_drops_a_run_pushed_onto_the_next_page() -> None:

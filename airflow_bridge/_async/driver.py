@@ -11,6 +11,7 @@ is generated (`scripts/unasync.py`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from airflow_bridge._client import (
     never_sent,
     transport_error,
 )
+from airflow_bridge._prefetch import AsyncConcurrent
 from airflow_bridge.adapters import Adapter, Reply
 from airflow_bridge.errors import AuthenticationError
 from airflow_bridge.retries import Event, EventHook, RetryPolicy
@@ -105,6 +107,11 @@ class AsyncDriver:
                 if step.retry is not None:
                     self._report(step.retry, f"retrying in {step.seconds:.2f} s")
                 await async_sleep(step.seconds)
+                answer = None
+            elif isinstance(step, plans.Parallel):
+                step.results[:] = await AsyncConcurrent.run(
+                    [functools.partial(self._drive, each) for each in step.plans]
+                )
                 answer = None
             else:
                 answer = await self._send(step)

@@ -13,6 +13,7 @@ is generated (`scripts/unasync.py`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from airflow_bridge._client import (
     sleep,
     transport_error,
 )
+from airflow_bridge._prefetch import Concurrent
 from airflow_bridge._sync.auth import LoginAuth
 from airflow_bridge.adapters import Adapter, Reply
 from airflow_bridge.errors import AuthenticationError
@@ -107,6 +109,11 @@ class Driver:
                 if step.retry is not None:
                     self._report(step.retry, f"retrying in {step.seconds:.2f} s")
                 sleep(step.seconds)
+                answer = None
+            elif isinstance(step, plans.Parallel):
+                step.results[:] = Concurrent.run(
+                    [functools.partial(self._drive, each) for each in step.plans]
+                )
                 answer = None
             else:
                 answer = self._send(step)
