@@ -37,3 +37,8 @@ def test_quickstart_runs_against_both_generations(version: str) -> None:
 def test_fake_airflow_example_passes_on_both_generations(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=block("def test_failed_runs_are_found"))
     pytester.runpytest_inprocess("-q").assert_outcomes(passed=2)
+
+
+def test_fake_runbook_example_passes_on_both_generations(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=block("def test_the_runbook"))
+    pytester.runpytest_inprocess("-q").assert_outcomes(passed=2)

@@ -64,7 +64,8 @@ class FakeAirflow:
         roles: User name -> role for some users; "viewer" may only read, everyone else is
             an admin (default: viewer is a viewer).
         dags: DAG ids or `DagSpec`s the fake knows (default: `BRIDGE_DAGS`, the DAGs of the
-            project's real test servers: bridge_plain, bridge_producer, bridge_consumer).
+            project's real test servers: bridge_plain, bridge_producer, bridge_consumer, and
+            bridge_failing, paused at creation, whose explode task always fails).
         clock: What the fake reads the time from (default: a `Clock`, wall time that
             `advance()` can push forward; a `ManualClock` makes timestamps deterministic).
         auto: Requests per automatic scheduler step: every active run of an unpaused DAG
@@ -287,7 +288,8 @@ class FakeAirflow:
             target: What it matches: an operation name ("trigger", "get", "list",
                 "batch_list", "update", "set_note", "clear", "delete", "upstream_events",
                 "wait", "token", "version", "health", "get_dag", "patch_dag", "list_dags",
-                "list_task_instances", ...), a path glob ("/api/v1/dags/*"), a method and
+                "list_task_instances", "get_task_instance", "task_logs",
+                "clear_task_instances"), a path glob ("/api/v1/dags/*"), a method and
                 a glob ("PATCH /api/v2/*"), or "*" (default) for every request.
             status: Answer with this HTTP error status, in the server's own error shape.
                 It must be one `http.HTTPStatus` names (e.g. 429, 503).
