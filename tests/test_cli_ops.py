@@ -508,3 +508,26 @@ def test_wait_exit_codes_are_in_the_help(command: list[str]) -> None:
     codes = [line.split()[0] for line in text.split("Exit codes:")[1].splitlines()[1:5]]
     assert codes == ["0", "1", "4", "3"]
     assert '"timed_out"' in text
+
+
+def test_fleet_file_auth_schemes_are_built_only_for_selected_servers(tmp_path: Path) -> None:
+    from airflow_bridge.auth import KeycloakAuth, MWAAAuth
+    from airflow_bridge.fleet import load_fleet_file
+
+    path = tmp_path / "fleet.toml"
+    path.write_text(
+        '[servers.kc]\nurl = "https://a.example"\nauth = "keycloak"\n'
+        'auth_options = { server_url = "https://kc.example", realm = "ops", '
+        'client_id = "bridge", client_secret = "s" }\n'
+        '[servers.mwaa]\nurl = "https://b.example"\nauth = "mwaa"\n'
+        'auth_options = { environment = "prod", region = "eu-west-1" }\n'
+        '[servers.bad]\nurl = "https://c.example"\nauth = "kerberos"\n'
+        "auth_options = { no_such_option = 1 }\n"
+    )
+    servers = load_fleet_file(path, select=["kc", "mwaa"]).servers
+    assert isinstance(servers["kc"].auth, KeycloakAuth)
+    assert isinstance(servers["mwaa"].auth, MWAAAuth)
+    assert "auth=KeycloakAuth" in repr(servers["kc"]) and "'s'" not in repr(servers["kc"])
+    assert servers["kc"].auth_name == "KeycloakAuth"
+    result = run("--fleet", str(path), "-s", "bad", "probe")
+    assert result.exit_code == 2 and "server 'bad': key 'auth': kerberos" in result.output

@@ -23,6 +23,7 @@ import httpx
 
 from airflow_bridge import AsyncClient
 from airflow_bridge._env import tls_context as tls_context  # re-exported for the CLI
+from airflow_bridge.errors import AirflowBridgeError
 from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
 from airflow_bridge.retries import DEFAULT_MAX_CONCURRENCY, RetryPolicy
 from airflow_bridge.types import ApiChoice
@@ -444,7 +445,7 @@ def _server(where: str, name: str, table: dict[str, Any], env: Mapping[str, str]
             values["auth"] = build_auth(
                 scheme, dict(table.get("auth_options", {})), table.get("token_command")
             )
-        except (TypeError, ValueError, ImportError) as exc:
+        except (TypeError, ValueError, ImportError, AirflowBridgeError) as exc:
             raise fail("auth", f"{scheme}: {exc}") from None
     return Server(url, **values)
 
