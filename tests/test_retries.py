@@ -641,6 +641,28 @@ def test_a_retry_after_http_date_is_measured_from_the_answers_date() -> None:
     assert [s.seconds for s in steps if isinstance(s, plans.Sleep)] == [3.0]
 
 
+def test_a_409_after_a_429_is_not_checked_the_429_reached_nothing() -> None:
+    from airflow_bridge.adapters import V2Adapter
+
+    from airflow_bridge.models import ServerInfo
+
+    adapter = V2Adapter(ServerInfo(base_url="http://x", api="v2"))
+    request = adapter.trigger(
+        DAG, run_id="r1", logical_date=None, conf=None, note=None, data_interval=None
+    )
+    plan = plans.trigger(
+        plans.Retrying(policy(Clock()), "trigger"),
+        adapter,
+        request,
+        dag_id=DAG,
+        run_id="r1",
+        logical_date=None,
+        conf=None,
+    )
+    with pytest.raises(Conflict):
+        drive(plan, [reply(429, **{"retry-after": "0"}), reply(409)])
+
+
 def test_a_non_repeatable_rule_is_not_resent_after_a_lost_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
