@@ -315,7 +315,8 @@ def test_probe_tells_unreachable_from_refused_from_unhealthy(
         fine = run("-s", "good", *base)
     records = {r["server"]: r for r in json.loads(everything.stdout)}
     assert everything.exit_code == 3
-    assert records["good"]["problem"] is None and records["good"]["auth"] == "basic"
+    assert records["good"]["problem"] is None and records["good"]["auth"] == "token login"
+    assert records["sick"]["auth"] == "basic"  # 2.10.5: HTTP Basic
     assert records["gone"]["problem"] == "unreachable"
     assert records["refusing"]["problem"] == "auth refused"
     assert "401" in records["refusing"]["error"] or "nauthorized" in records["refusing"]["error"]

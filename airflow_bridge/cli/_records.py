@@ -5,10 +5,12 @@
   data_interval_end, last_scheduling_decision, conf, note, triggered_by, triggering_user,
   bundle_version, dag_display_name, extra);
 - a run being waited for (`wait`): the run's fields plus `timed_out` (true when it was still
-  going at --timeout: its state is the last one seen);
-- a server (`probe`): server, url, version, api, auth (the scheme: basic, token, KerberosAuth,
-  ...), auth_ok, healthy, health, unhealthy (the components not healthy), latency_ms,
-  problem (null, "unreachable", "auth refused" or "unhealthy") and error (the reason);
+  going at --timeout: its state is the last one seen) and `failed_tasks` (a failed run's
+  failed task instances, else null);
+- a server (`probe`): server, url, version, api, auth (basic: Airflow 2's; token login:
+  Airflow 3's, from the username and password; token; or a scheme's class such as
+  KerberosAuth), auth_ok, healthy, health, unhealthy (the components not healthy),
+  latency_ms, problem (null, "unreachable", "auth refused" or "unhealthy") and error (the reason);
 - a deletion (`delete`): server, dag_id, run_id, deleted, status ("deleted", "not found" or
   the error's type);
 - a task instance a clear touched: server, dag_id, run_id, task_id, map_index, state;
@@ -86,6 +88,8 @@ STATUS_FIELDS = (
     "problem",
     "error",
 )
+#: How a username and password are used, by API generation.
+PASSWORD_AUTH = {"v1": "basic", "v2": "token login"}
 PROBLEM_STYLES = {"unreachable": "bold red", "auth refused": "red", "unhealthy": "yellow"}
 STATUS_COLUMNS = (
     Column("server", "server", optional=False),
@@ -127,6 +131,8 @@ def status_records(
                 problem = "auth refused"
             elif status.healthy is False:
                 problem = "unhealthy"
+            if record["auth"] == "password":  # as the detected generation uses it
+                record["auth"] = PASSWORD_AUTH.get(status.api, "password")
             record.update(
                 version=status.version,
                 api=status.api,

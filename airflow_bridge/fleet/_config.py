@@ -151,12 +151,13 @@ class Server:
 
     @property
     def auth_name(self) -> str:
-        """How this server authenticates, for display: a scheme's class, basic, token, none."""
+        """How this server authenticates, for display: the `auth` scheme's class name,
+        "token", "password" (HTTP Basic on Airflow 2, a token login on Airflow 3) or "none"."""
         if self.auth is not None:
             return type(self.auth).__name__
         if self.token is not None:
             return "token"
-        return "basic" if self.username is not None else "none"
+        return "password" if self.username is not None else "none"
 
 
 def redact_url(url: str) -> str:

@@ -184,10 +184,27 @@ def test_walkthrough(clients: dict[str, Client], fleet_file: Path) -> None:
         records = {r["server"]: r for r in json.loads(probe.stdout)}
         assert (records["af2.10.5"]["version"], records["af2.10.5"]["api"]) == ("2.10.5", "v1")
         assert (records["af3.3.2"]["version"], records["af3.3.2"]["api"]) == ("3.3.2", "v2")
-        assert all(r["auth"] == "basic" and r["auth_ok"] for r in records.values())
+        assert records["af2.10.5"]["auth"] == "basic"
+        assert records["af3.3.2"]["auth"] == "token login"
+        assert all(r["auth_ok"] for r in records.values())
         assert probe.returncode in (0, 6), probe.stdout  # 6 only if a component is unhealthy
         if probe.returncode == 6:
             assert any(r["problem"] == "unhealthy" and r["unhealthy"] for r in records.values())
+
+        # 5b. a refused password: exit 5 and each server's own reason
+        wrong = fleet_file.parent / "wrong.toml"
+        given = fleet_file.read_text()
+        wrong.write_text(given.replace("password_env = ", "password = ").replace(
+            '"WALKTHROUGH_PW"', '"not-the-password"'))  # fmt: skip
+        refused_probe = piped(["--fleet", str(wrong), "-o", "json", "probe"])
+        assert refused_probe.returncode == 5, refused_probe.stdout
+        reasons = {
+            r["server"]: (r["problem"], r["error"]) for r in json.loads(refused_probe.stdout)
+        }
+        assert reasons["af3.3.2"][0] == reasons["af2.10.5"][0] == "auth refused"
+        assert "Invalid credentials" in reasons["af3.3.2"][1]  # 3.3.2's login says why
+        assert "Unauthorized" in reasons["af2.10.5"][1]
+        assert "not-the-password" not in refused_probe.stdout + refused_probe.stderr
 
         # 6. delete: refused without a terminal and --yes; then a status per server
         refused = piped([*fleet, "runs", "delete", DAG, run_id])
