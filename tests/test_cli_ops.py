@@ -532,3 +532,22 @@ def test_fleet_file_auth_schemes_are_built_only_for_selected_servers(tmp_path: P
     assert servers["kc"].auth_name == "KeycloakAuth"
     result = run("--fleet", str(path), "-s", "bad", "probe")
     assert result.exit_code == 2 and "server 'bad': key 'auth': kerberos" in result.output
+
+
+def test_a_token_flag_beats_credentials_from_the_environment(
+    servers: dict[str, FakeAirflow], fleet_file: Path
+) -> None:
+    with servers["af3"].serve() as server:
+        login = {"username": "admin", "password": SECRET}
+        token = httpx.post(f"{server.url}/auth/token", json=login).json()["access_token"]
+        env = {"AIRFLOW_BRIDGE_USERNAME": "admin", "AIRFLOW_BRIDGE_PASSWORD": "wrong"}
+        result = run("--server", server.url, "--token", token, "-o", "json", "runs", "list",
+                     env=env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not any(r.path.endswith("/auth/token") for r in servers["af3"].requests[1:])
+    noted = run("--fleet", str(fleet_file), "-v", "-s", "af2", "runs", "list", env=env)
+    assert noted.exit_code == 0, noted.output
+    assert (
+        "ignored (a fleet file sets credentials per server): AIRFLOW_BRIDGE_USERNAME, "
+        "AIRFLOW_BRIDGE_PASSWORD" in noted.stderr
+    )

@@ -87,7 +87,8 @@ def resolve(
         if server:
             if not context_name:
                 notes.append(f"server from {_said('server', sources['server'])}")
-            built = _one_server(server, context_name, options, context, select)
+            built = _one_server(server, context_name, _flags_over_env(options, sources),
+                                context, select)  # fmt: skip
         else:
             path = Path(fleet) if fleet else default_fleet_path()
             if path is None:
@@ -99,6 +100,15 @@ def resolve(
             if not context_name:
                 origin = _said("fleet_file", sources["fleet_file"]) if fleet else "default"
                 notes.append(f"fleet file {path} (from {origin})")
+            ignored = [
+                f"AIRFLOW_BRIDGE_{k.upper()}"
+                for k in SINGLE_SERVER_FLAGS
+                if options[k] and sources[k] == "environment"
+            ]
+            if ignored:
+                notes.append(
+                    f"ignored (a fleet file sets credentials per server): {', '.join(ignored)}"
+                )
             built = _fleet(path, options, sources, context, select)
     except FleetConfigError as exc:
         raise ConfigProblem(str(exc)) from None
@@ -110,6 +120,18 @@ def resolve(
     elif context.get("timeout") is not None:
         settings["timeout"] = float(context["timeout"])
     return Resolved(servers=servers, settings=settings, notes=notes)
+
+
+def _flags_over_env(options: Mapping[str, Any], sources: Mapping[str, str]) -> dict[str, Any]:
+    """A token given as a flag beats a username and password from the environment (and
+    the other way round), instead of the two clashing."""
+    chosen = dict(options)
+    by_flag = {k for k in ("username", "password", "token") if sources[k] == "commandline"}
+    if "token" in by_flag and not by_flag & {"username", "password"}:
+        chosen.update(username=None, password=None)
+    elif by_flag & {"username", "password"} and "token" not in by_flag:
+        chosen["token"] = None
+    return chosen
 
 
 def _one_server(
