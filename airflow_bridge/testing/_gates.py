@@ -67,6 +67,9 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         # a run marked success skips its unstarted tasks (2.10.5 marks them success): seen on
         # 3.3.2; 3.0-3.2 not checked against a live server
         "success_skips_unstarted": "3.3.0",
+        # a listing's (and a clear's) task instances carry their rendered fields: recorded on
+        # 3.3.2; 3.2.2 lists them as {} (its GET of one instance has them)
+        "listed_rendered_fields": "3.3.0",
         "keyset_null_placement": "3.3.1",  # NULLs placed as the database sorts them
     },
 }

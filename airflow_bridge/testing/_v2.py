@@ -288,7 +288,9 @@ class V2(Api):
         }
         return self.release.keep("run", body)
 
-    def task_body(self, run: Run, index: int) -> dict[str, Any]:
+    def task_body(self, run: Run, index: int, listed: bool = False) -> dict[str, Any]:
+        """One task instance; `listed`: in a listing or a clear's answer, which show the
+        rendered fields only from 3.3 (recorded: 3.2.2 sends `{}` there, its GET the fields)."""
         ti = run.tasks[index]
         duration = None
         if ti.start_date is not None and ti.end_date is not None:
@@ -326,7 +328,11 @@ class V2(Api):
             "executor_config": "{}",
             "note": None,
             "rendered_map_index": None,
-            "rendered_fields": worker["rendered_fields"],
+            "rendered_fields": (
+                {}
+                if listed and not self.release.has("listed_rendered_fields")
+                else worker["rendered_fields"]
+            ),
             "trigger": None,
             "triggerer_job": None,
             "dag_version": self.version_body(dag),
@@ -705,7 +711,7 @@ class V2(Api):
     def dry_run_body(self, run: Run, options: dict[str, Any]) -> dict[str, Any]:
         failed = (FAILED, "upstream_failed")
         tasks = [
-            self.task_body(run, i)
+            self.task_body(run, i, listed=True)
             for i, ti in enumerate(run.tasks)
             if not options.get("only_new")
             and (not options.get("only_failed") or ti.state in failed)
@@ -714,8 +720,8 @@ class V2(Api):
 
     # -- task instances (3.3.2's shapes and wording, recorded) ----------------------------
 
-    def ti_body(self, run: Run, ti: TaskInstance) -> dict[str, Any]:
-        return self.task_body(run, run.tasks.index(ti))
+    def ti_body(self, run: Run, ti: TaskInstance, listed: bool = False) -> dict[str, Any]:
+        return self.task_body(run, run.tasks.index(ti), listed)
 
     def _ti_collection(self, bodies: list[dict[str, Any]]) -> dict[str, Any]:
         body = {
@@ -731,7 +737,9 @@ class V2(Api):
         if run is None:
             raise self.missing_ti("list_task_instances", call.params)
         limit, offset = self.paging(call.request)
-        page = self._ti_collection([self.ti_body(run, ti) for ti in tis[offset : offset + limit]])
+        page = self._ti_collection(
+            [self.ti_body(run, ti, listed=True) for ti in tis[offset : offset + limit]]
+        )
         return self.ok({**page, "total_entries": len(tis)})
 
     def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
@@ -755,7 +763,7 @@ class V2(Api):
 
     def cleared_body(self, cleared: list[tuple[Run, TaskInstance]]) -> dict[str, Any]:
         """Full task instances, as they are after the clear."""
-        return self._ti_collection([self.ti_body(run, ti) for run, ti in cleared])
+        return self._ti_collection([self.ti_body(run, ti, listed=True) for run, ti in cleared])
 
     def log_body(self, run: Run, ti: TaskInstance, try_number: int, call: Call) -> Response:
         records = _logs.v2_log(run, ti, try_number)
