@@ -143,8 +143,10 @@ class Rule:
 
 _READ = Rule(True, "GET: reads change nothing")
 
-#: Every operation's retry rule, by the name the facade runs it under. Connect errors and
-#: 429 answers are retried for every operation: neither reached Airflow's API.
+#: Every operation's retry rule, by the name the facade runs it under (`client.dag_runs`'
+#: bare, `client.dags`' and `client.task_instances`' prefixed; the name `Event.operation`
+#: and the DEBUG log show). Connect errors and 429 answers are retried for every operation:
+#: neither reached Airflow's API.
 OPERATION_RULES: Mapping[str, Rule] = {
     "detect": _READ,
     "get": _READ,
@@ -170,6 +172,19 @@ OPERATION_RULES: Mapping[str, Rule] = {
         "DELETE; a 404 to a resend means an earlier attempt deleted the run: success",
         resent_404_is_success=True,
     ),
+    "dags.get": _READ,
+    "dags.list": _READ,
+    "dags.pause": Rule(True, "PATCH of an absolute `is_paused`: applying twice is once"),
+    "task_instances.list": _READ,
+    "task_instances.get": _READ,
+    "task_instances.logs": _READ,
+    "task_instances.clear_dry_run": Rule(True, "POST with `dry_run`: changes nothing"),
+    "task_instances.clear": Rule(
+        False,
+        "POST that clears: not resent once it may have been processed, since a task the "
+        "scheduler restarted after the first clear would be cleared again (its running try "
+        "killed); only a refused connection or a 429 is retried. Re-check with a dry run",
+    ),
 }
 
 #: The facade calls each rule covers, for the table.
@@ -184,6 +199,14 @@ _CALLS: Mapping[str, str] = {
     "update": "`update()`, `set_state()`, `set_note()`",
     "clear": "`clear()`",
     "delete": "`delete()`",
+    "dags.get": "`client.dags.get()`",
+    "dags.list": "`client.dags.list()`, `iter()`",
+    "dags.pause": "`client.dags.pause()`, `unpause()`",
+    "task_instances.list": "`client.task_instances.list()`, `iter()`, `failed()`",
+    "task_instances.get": "`client.task_instances.get()`",
+    "task_instances.logs": "`client.task_instances.logs()`, `iter_logs()` (each chunk)",
+    "task_instances.clear_dry_run": "`client.task_instances.clear(dry_run=True)`",
+    "task_instances.clear": "`client.task_instances.clear(dry_run=False)`",
 }
 
 
@@ -195,7 +218,8 @@ def retry_table() -> str:
         The table, one row per operation, ending with a newline.
     """
     rows = [
-        "| Operation | `client.dag_runs` calls | Resent after a lost answer, 502, 503, 504 | Why |",
+        "| Operation | Calls (`client.dag_runs` unless named) | Resent after a lost answer, "
+        "502, 503, 504 | Why |",
         "|---|---|---|---|",
     ]
     for name, rule in OPERATION_RULES.items():

@@ -679,8 +679,12 @@ def test_a_non_repeatable_rule_is_not_resent_after_a_lost_answer(
 
 
 def test_every_operation_the_facade_runs_has_a_rule() -> None:
-    source = inspect.getsource(__import__("airflow_bridge._async.dag_runs", fromlist=["x"]))
-    used = set(re.findall(r'retrying\("(\w+)"\)', source))
+    source = "".join(
+        inspect.getsource(__import__(f"airflow_bridge._async.{name}", fromlist=["x"]))
+        for name in ("dag_runs", "dags", "tasks")
+    )
+    used = set(re.findall(r'retrying\(\s*"([\w.]+)"', source))
+    used |= set(re.findall(r'"(task_instances\.[\w.]+)"', source))
     assert used <= set(OPERATION_RULES)
     assert used | {"detect"} == set(OPERATION_RULES)
 

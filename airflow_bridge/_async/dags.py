@@ -50,7 +50,7 @@ class AsyncDags:
         adapter = await self._driver.adapter()
         return await self._driver.run(
             rb.read(
-                self._driver.retrying("get"),
+                self._driver.retrying("dags.get"),
                 _dags.get_dag(adapter, dag_id),
                 lambda reply: _dags.parse_dag(adapter, reply),
             )
@@ -91,7 +91,7 @@ class AsyncDags:
             request = _dags.list_dags(adapter, query, offset=pager.offset, limit=pager.size)
             page = await self._driver.run(
                 rb.read(
-                    self._driver.retrying("list"),
+                    self._driver.retrying("dags.list"),
                     request,
                     lambda reply: _dags.parse_dags(adapter, reply),
                 )
@@ -163,7 +163,7 @@ class AsyncDags:
         adapter = await self._driver.adapter()
         return await self._driver.run(
             rb.read(
-                self._driver.retrying("update"),
+                self._driver.retrying("dags.pause"),
                 _dags.set_paused(adapter, dag_id, paused),
                 lambda reply: _dags.parse_dag(adapter, reply),
             )

@@ -61,7 +61,11 @@ class AsyncTaskInstances:
                 adapter, dag_id, run_id, states=wanted, offset=pager.offset, limit=pager.size
             )
             page = await self._driver.run(
-                rb.read(self._driver.retrying("list"), request, lambda r: tis.parse_tis(adapter, r))
+                rb.read(
+                    self._driver.retrying("task_instances.list"),
+                    request,
+                    lambda r: tis.parse_tis(adapter, r),
+                )
             )
             for ti in pager.accept(*page):
                 yield ti
@@ -130,7 +134,7 @@ class AsyncTaskInstances:
         adapter = await self._driver.adapter()
         return await self._driver.run(
             rb.read(
-                self._driver.retrying("get"),
+                self._driver.retrying("task_instances.get"),
                 tis.get_ti(adapter, *where, map_index=index),
                 lambda r: tis.parse_ti(adapter, r),
             )
@@ -188,7 +192,7 @@ class AsyncTaskInstances:
         while not follower.done:
             chunk = await self._driver.run(
                 rb.log_chunk(
-                    self._driver.retrying("get"),
+                    self._driver.retrying("task_instances.logs"),
                     adapter,
                     where,
                     try_number=number,
@@ -257,7 +261,11 @@ class AsyncTaskInstances:
                 cleared on 2.10.5 and 3.3.2).
             include_downstream: Also the tasks downstream of the chosen ones.
             reset_dag_run: Put a finished run back to be scheduled (as the UI does).
-            dry_run: True lists what would be cleared and changes nothing.
+            dry_run: True lists what would be cleared and changes nothing. A real clear
+                (False) is not resent after a lost answer or a 502/503/504 (the first may
+                have been applied, and a task restarted since would be cleared again): that
+                failure is raised; list the task instances (or clear with a dry run) before
+                sending it again. A dry run is retried like a read.
 
         Returns:
             A `ClearResult` listing the task instances cleared (or that would be).
@@ -286,7 +294,9 @@ class AsyncTaskInstances:
         request = tis.clear(adapter, dag_id, run_id, task_ids=chosen, **flags)
         return await self._driver.run(
             rb.read(
-                self._driver.retrying("clear"),
+                self._driver.retrying(
+                    "task_instances.clear_dry_run" if dry_run else "task_instances.clear"
+                ),
                 request,
                 lambda r: tis.parse_clear(adapter, r, dry_run=dry_run),
             )

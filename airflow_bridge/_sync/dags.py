@@ -52,7 +52,7 @@ class Dags:
         adapter = self._driver.adapter()
         return self._driver.run(
             rb.read(
-                self._driver.retrying("get"),
+                self._driver.retrying("dags.get"),
                 _dags.get_dag(adapter, dag_id),
                 lambda reply: _dags.parse_dag(adapter, reply),
             )
@@ -93,7 +93,7 @@ class Dags:
             request = _dags.list_dags(adapter, query, offset=pager.offset, limit=pager.size)
             page = self._driver.run(
                 rb.read(
-                    self._driver.retrying("list"),
+                    self._driver.retrying("dags.list"),
                     request,
                     lambda reply: _dags.parse_dags(adapter, reply),
                 )
@@ -164,7 +164,7 @@ class Dags:
         adapter = self._driver.adapter()
         return self._driver.run(
             rb.read(
-                self._driver.retrying("update"),
+                self._driver.retrying("dags.pause"),
                 _dags.set_paused(adapter, dag_id, paused),
                 lambda reply: _dags.parse_dag(adapter, reply),
             )
