@@ -10,11 +10,15 @@ only them) and are deleted at the end.
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +245,27 @@ def test_writes_whose_answers_are_lost_are_resent_and_applied_once(
         client.dag_runs.delete(PLAIN, run_id)  # the resend's 404 means the first one did it
     assert runs_in(direct, window) == []
     assert len(proxy.faults("reset_after")) == 3
+
+
+# -- the soak's 60-second smoke ------------------------------------------------------------------
+
+
+def test_a_60_second_soak_through_the_fault_proxy_loses_nothing_and_duplicates_nothing(
+    live_servers: dict[str, dict[str, Any]],
+) -> None:
+    """benchmarks/soak.py on every live server at once: 0 duplicates, 0 lost, 0 untyped."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, str(root / "benchmarks" / "soak.py"), "--seconds", "60", "--json"]
+    done = subprocess.run(
+        [*command, "--versions", *live_servers], capture_output=True, text=True, timeout=600
+    )
+    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert sorted(s["version"] for s in summaries) == sorted(live_servers), done.stderr[-2000:]
+    for summary in summaries:
+        print(json.dumps(summary))
+        assert summary["duplicates"] == 0, summary
+        assert summary["lost"] == 0, summary
+        assert summary["untyped"] == {}, summary
+        assert summary["operations_total"] >= 30 and summary["triggers"] >= 10, summary
+        assert summary["retries"] > 0, summary  # faults really were injected and survived
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
