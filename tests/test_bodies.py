@@ -26,6 +26,7 @@ from airflow_bridge.errors import (
     InvalidArgument,
     InvalidResponse,
     ServerError,
+    TransportError,
 )
 from airflow_bridge.testing import FakeAirflow
 
@@ -279,3 +280,16 @@ def test_the_clients_own_http_client_has_the_default_bound() -> None:
     error = outcome(OPERATIONS["get"], client("v2", lambda: httpx.Response(200, content=endless())))
     assert isinstance(error, InvalidResponse)
     assert f"the limit is {DEFAULT_MAX_BODY:,} bytes" in str(error)
+
+
+@pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])
+def test_a_dropped_connection_is_a_transport_error_for_every_operation(version: str) -> None:
+    fake = FakeAirflow(version)
+    c = Client(
+        fake.base_url, username="admin", password="admin", transport=fake.transport(), retries=0
+    )
+    assert c.server_info().version == version
+    fake.inject("*", drop="disconnect", times=None)
+    for name, call in {**OPERATIONS, **BODYLESS}.items():
+        error = outcome(call, c)
+        assert isinstance(error, TransportError), (name, repr(error))
