@@ -50,9 +50,14 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "insert_user_column": "3.1.0",  # in the INSERT statement a duplicate shows
         **dict.fromkeys(("run.partition_key", "event.partition_key"), "3.2.0"),
         **dict.fromkeys(("created_run.partition_key", "list.dag_id_pattern"), "3.2.0"),
-        **dict.fromkeys(("dag.allowed_run_types", "dag.last_parse_duration"), "3.2.0"),
+        "dag.last_parse_duration": "3.1.0",  # in 3.1.8's recorded DAGs
+        "dag.allowed_run_types": "3.2.0",
         "dag.timetable_partitioned": "3.2.0",
         "trigger_dag_wording": "3.2.0",  # "Dag with dag_id", recorded on 3.2.2
+        # recorded on 3.2.2 and 3.3.2, not on 3.1.8: log records name their task instance, the
+        # log file is a record of its own (not a `sources` key), the 404 of a task instance
+        # listing names the dag_id
+        **dict.fromkeys(("log_ti_context", "log_sources_event", "missing_run_names_dag"), "3.2.0"),
         "hidden_statement": "3.2.0",  # recorded on 3.2.2 and 3.3.2; 3.1.8 shows the SQL
         # `cursor` on GET dagRuns (apache/airflow#65604, backported to 3.2.2 as #65746); the
         # cursors are in 3.2.2's recordings, not in the 3.2.1 spec

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_bridge.testing._chain import Try
+from airflow_bridge.testing._gates import Release
 from airflow_bridge.testing._state import Run, TaskInstance
 from airflow_bridge.testing._task_instances import HOST
 
@@ -106,8 +107,12 @@ def _v1_answer(host: str, text: str, state: dict[str, Any]) -> dict[str, Any]:
     return {"content": repr([(host, text)]), "continuation_token": token}
 
 
-def v2_log(run: Run, ti: TaskInstance, try_number: int) -> list[dict[str, Any]] | None:
-    """Airflow 3's structured records for one try; None: no such try (a 404)."""
+def v2_log(
+    run: Run, ti: TaskInstance, try_number: int, release: Release
+) -> list[dict[str, Any]] | None:
+    """Airflow 3's structured records for one try; None: no such try (a 404). Before
+    `log_sources_event` the file list is a `sources` key of the group record, and before
+    `log_ti_context` records do not name their task instance (recorded on 3.1.8)."""
     if try_number == 0 and ti.try_number == 0 and ti.state == "upstream_failed":
         moment = _iso(ti.end_date or run.updated_at)
         return [
@@ -118,21 +123,23 @@ def v2_log(run: Run, ti: TaskInstance, try_number: int) -> list[dict[str, Any]] 
     done = _find(ti, try_number)
     if done is None:
         return None
-    head: list[dict[str, Any]] = [
-        {"event": "::group::Log message source details"},
-        {"event": _path(run, ti, try_number)},
-        {"event": "::endgroup::"},
-    ]
-    where = {
-        "ti_id": ti.id,
-        "map_index": -1,
-        "try_number": try_number,
-        "dag_id": run.dag_id,
-        "task_id": ti.task_id,
-        "run_id": run.run_id,
-        "logger": "task",
-        "filename": "task_runner.py",
-    }
+    group = "::group::Log message source details"
+    head: list[dict[str, Any]] = (
+        [{"event": group}, {"event": _path(run, ti, try_number)}]
+        if release.has("log_sources_event")
+        else [{"event": group, "sources": [_path(run, ti, try_number)]}]
+    )
+    head.append({"event": "::endgroup::"})
+    where: dict[str, Any] = {"logger": "task", "filename": "task_runner.py"}
+    if release.has("log_ti_context"):
+        where |= {
+            "ti_id": ti.id,
+            "map_index": -1,
+            "try_number": try_number,
+            "dag_id": run.dag_id,
+            "task_id": ti.task_id,
+            "run_id": run.run_id,
+        }
     if done.error is None:
         return [*head, {"timestamp": _iso(done.end), "event": "Task succeeded", "level": "info"}]
     failure = {

@@ -749,6 +749,8 @@ class V2(Api):
         if operation == "clear_task_instances":
             return detail(404, f"Dag Run id {run_id} not found in dag {dag_id}")
         if operation == "list_task_instances":
+            if not self.release.has("missing_run_names_dag"):
+                return detail(404, f"DagRun with run_id: `{run_id}` was not found")
             return detail(
                 404, f"DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found"
             )
@@ -766,7 +768,7 @@ class V2(Api):
         return self._ti_collection([self.ti_body(run, ti, listed=True) for run, ti in cleared])
 
     def log_body(self, run: Run, ti: TaskInstance, try_number: int, call: Call) -> Response:
-        records = _logs.v2_log(run, ti, try_number)
+        records = _logs.v2_log(run, ti, try_number, self.release)
         if records is None:
             raise self.missing_ti("task_logs", call.params)
         return self.ok({"content": records, "continuation_token": None})
