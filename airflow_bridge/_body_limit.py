@@ -54,7 +54,7 @@ class _Done:
     """What the hook returns: awaited by httpx.AsyncClient, ignored by httpx.Client."""
 
     def __await__(self) -> Generator[Any, None, None]:
-        return iter(())
+        yield from ()
 
 
 class _Decoded:
