@@ -50,7 +50,10 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "insert_user_column": "3.1.0",  # in the INSERT statement a duplicate shows
         **dict.fromkeys(("run.partition_key", "event.partition_key"), "3.2.0"),
         **dict.fromkeys(("created_run.partition_key", "list.dag_id_pattern"), "3.2.0"),
-        "dag.last_parse_duration": "3.1.0",  # in 3.1.8's recorded DAGs
+        "dag.last_parse_duration": "3.1.0",  # in 3.1.8's recorded DAGs, not in 3.0.6's
+        # recorded on 3.1.8, not on 3.0.6: a log record's filename/lineno; try 0's log as the
+        # group records and "did not run" (3.0.6: one "Try number 0 is invalid" error record)
+        **dict.fromkeys(("log_record_location", "log_try_zero_records"), "3.1.0"),
         "dag.allowed_run_types": "3.2.0",
         "dag.timetable_partitioned": "3.2.0",
         "trigger_dag_wording": "3.2.0",  # "Dag with dag_id", recorded on 3.2.2

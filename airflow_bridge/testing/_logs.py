@@ -111,8 +111,12 @@ def v2_log(
     run: Run, ti: TaskInstance, try_number: int, release: Release
 ) -> list[dict[str, Any]] | None:
     """Airflow 3's structured records for one try; None: no such try (a 404). Before
-    `log_sources_event` the file list is a `sources` key of the group record, and before
-    `log_ti_context` records do not name their task instance (recorded on 3.1.8)."""
+    `log_sources_event` the file list is a `sources` key of the group record, before
+    `log_ti_context` records do not name their task instance (recorded on 3.1.8), before
+    `log_record_location` they have no filename/lineno and try 0 is one error record
+    (`log_try_zero_records`; recorded on 3.0.6)."""
+    if try_number == 0 and not release.has("log_try_zero_records"):
+        return [{"event": "Error fetching the logs. Try number 0 is invalid.", "level": "error"}]
     if try_number == 0 and ti.try_number == 0 and ti.state == "upstream_failed":
         moment = _iso(ti.end_date or run.updated_at)
         return [
@@ -130,7 +134,9 @@ def v2_log(
         else [{"event": group, "sources": [_path(run, ti, try_number)]}]
     )
     head.append({"event": "::endgroup::"})
-    where: dict[str, Any] = {"logger": "task", "filename": "task_runner.py"}
+    where: dict[str, Any] = {"logger": "task"}
+    if release.has("log_record_location"):
+        where |= {"filename": "task_runner.py", "lineno": 1676}
     if release.has("log_ti_context"):
         where |= {
             "ti_id": ti.id,
@@ -147,7 +153,6 @@ def v2_log(
         "event": "Task failed with exception",
         "level": "error",
         **where,
-        "lineno": 1676,
         "error_detail": [
             {
                 "exc_type": "RuntimeError",

@@ -492,6 +492,8 @@ class V2(Api):
             return detail(404, f"{what} with dag_id: '{dag_id}' not found")
         if self.release.has("dag_wording"):
             return detail(404, f"The Dag with ID: `{dag_id}` was not found")
+        if operation == "get_dag":
+            return detail(404, f"Dag with id {dag_id} was not found")
         return detail(404, f"The DAG with dag_id: `{dag_id}` was not found")
 
     def missing_run(self, operation: str, call: Call) -> Abort:
