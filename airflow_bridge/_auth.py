@@ -1,10 +1,15 @@
 """Authentication as httpx.Auth: a token as given, or a token login renewed as needed.
 
 `LoginAuth` (sync) and `AsyncLoginAuth` exchange credentials for a token at a login endpoint
-(Airflow 3's `POST /auth/token`), reuse it until shortly before its `exp`, and on a rejected
+(Airflow 3's `POST /auth/token`), reuse it until shortly before it expires, and on a rejected
 token log in once more and retry. Their flow is one source (`_async/auth.py`, the sync twin
 generated); the state they share lives here. The adapter describes the login request and
 reads the token; this module only knows the flow.
+
+When a token expires is measured on the client's own monotonic clock: the token's lifetime
+(`exp - iat`, both from the server's clock) is added to when the login was sent, so a server
+clock that is ahead of or behind the client's (skew) does not matter, and the margin only has
+to cover the trip to the server.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import httpx
 
 from airflow_bridge._secrets import Secret
 from airflow_bridge.adapters import ApiRequest
+from airflow_bridge.retries import RETRY_STATUSES
 
-#: Log in again this many seconds before the token's `exp`, so no request races the expiry.
+#: Log in again this many seconds before the token expires (at most half its lifetime), so
+#: no request races the expiry.
 EXPIRY_MARGIN = 30.0
 
 #: What httpx's `sync_auth_flow` / `async_auth_flow` are: requests out, responses in.
@@ -56,15 +63,16 @@ class LoginAuthBase(httpx.Auth):
         login: ApiRequest,
         parse_token: Callable[[httpx.Response], str],
         token_rejected: Callable[[httpx.Response], bool],
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._login_url = base_url + login.path
         self._login_body = Secret(login.json)  # the password: hidden from reprs and locals
         self._parse_token = parse_token
         self._token_rejected = token_rejected
-        self._clock = clock
+        self._clock = clock or time.monotonic  # looked up now, so tests can replace it
         self._token: Secret[str] | None = None
-        self._expires_at: float | None = None
+        self._refresh_at: float | None = None  # on `clock`; None: no expiry known
+        self._login_sent_at = 0.0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._login_url!r})"
@@ -76,15 +84,28 @@ class LoginAuthBase(httpx.Auth):
     def _fresh(self) -> bool:
         if self._token is None:
             return False
-        return self._expires_at is None or self._clock() < self._expires_at - EXPIRY_MARGIN
+        return self._refresh_at is None or self._clock() < self._refresh_at
 
     def _login_request(self) -> httpx.Request:
+        self._login_sent_at = self._clock()
         return httpx.Request("POST", self._login_url, json=self._login_body.reveal())
 
-    def _accept_login(self, response: httpx.Response) -> None:
-        token = Secret(self._parse_token(response))  # raises AuthenticationError on 401
+    def _accept_login(self, response: httpx.Response) -> bool:
+        """Take the token from a login answer: True when there is one. False for a 429, 502,
+        503 or 504 (the flow then ends with that answer, which the plan retries like other
+        requests, or raises as `RateLimited`/`ServerError` naming the login URL); any other
+        refusal is raised here (`AuthenticationError` with the server's words for 400, 401,
+        422)."""
+        if response.status_code in RETRY_STATUSES:
+            return False
+        token = Secret(self._parse_token(response))
         self._token = token
-        self._expires_at = _jwt_expiry(token.reveal())
+        lifetime = _jwt_lifetime(token.reveal())
+        self._refresh_at = None
+        if lifetime is not None:
+            margin = min(EXPIRY_MARGIN, lifetime / 2)
+            self._refresh_at = self._login_sent_at + lifetime - margin
+        return True
 
     def _authorized(self, request: httpx.Request) -> httpx.Request:
         assert self._token is not None
@@ -92,12 +113,20 @@ class LoginAuthBase(httpx.Auth):
         return request
 
 
-def _jwt_expiry(token: str) -> float | None:
-    """The `exp` claim of a JWT, read without verifying it (the server verifies)."""
+def _jwt_lifetime(token: str) -> float | None:
+    """Seconds a JWT is valid for: `exp - iat` (both on the server's clock), or `exp` minus
+    the client's wall time when it has no `iat`; read without verifying (the server does).
+    None when it has no `exp`."""
     try:
         payload = token.split(".")[1]
         claims: Any = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        exp = claims.get("exp")
+        exp, iat = claims.get("exp"), claims.get("iat")
     except (IndexError, ValueError, AttributeError):
         return None
-    return float(exp) if isinstance(exp, int | float) else None
+    if not _number(exp):
+        return None
+    return max(0.0, float(exp) - (float(iat) if _number(iat) else time.time()))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -70,6 +70,15 @@ class Lost:
 
 
 @attrs.frozen
+class Unsent:
+    """The driver's answer when a step before the request failed with an answer and the
+    request itself was never sent: the token login answered 429, 502, 503 or 504 (`reply`
+    is the login's). Retried for every operation, like a 429 (nothing reached the API)."""
+
+    reply: Reply
+
+
+@attrs.frozen
 class Parallel:
     """Drive these plans concurrently (each within the client's `max_concurrency`), put
     their results in `results` in order, and answer None; the first failure in order is
@@ -81,7 +90,7 @@ class Parallel:
 
 
 Step = Send | Sleep | Parallel
-Answer = Reply | Lost
+Answer = Reply | Lost | Unsent
 Plan = Generator[Step, Answer | None, T]
 
 
@@ -124,8 +133,13 @@ def call(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | No
         if pause is None:
             if isinstance(answer, Lost):
                 raise answer.error
-            return Sent(answer, resent)
-        resent = resent or (answer.sent if isinstance(answer, Lost) else answer.status != 429)
+            # an Unsent's login reply (429/5xx) is raised by the operation's parse, which
+            # checks the status first: RateLimited or ServerError naming the login URL
+            return Sent(answer.reply if isinstance(answer, Unsent) else answer, resent)
+        if isinstance(answer, Lost):
+            resent = resent or answer.sent
+        elif isinstance(answer, Reply):
+            resent = resent or answer.status != 429
         yield Sleep(pause, retry=_retry_event(retrying.operation, request, attempt, answer, pause))
         attempt += 1
 
@@ -136,10 +150,13 @@ def _pause(retrying: Retrying, answer: Answer, attempt: int, started: float) -> 
     if attempt >= policy.attempts:
         return None
     retry_after = None
+    unsent = isinstance(answer, Unsent)
+    if isinstance(answer, Unsent):
+        answer = answer.reply
     if isinstance(answer, Lost):
         if answer.sent and not rule.repeatable:
             return None
-    elif answer.status in RETRY_STATUSES and (answer.status == 429 or rule.repeatable):
+    elif answer.status in RETRY_STATUSES and (answer.status == 429 or rule.repeatable or unsent):
         value = answer.headers.get("retry-after")
         if value is not None:
             retry_after = parse_retry_after(value, date=answer.headers.get("date"))
@@ -160,7 +177,9 @@ def _retry_event(
         method=request.method,
         path=request.path,
         attempt=attempt,
-        status=None if isinstance(answer, Lost) else answer.status,
+        status=None
+        if isinstance(answer, Lost)
+        else (answer.reply if isinstance(answer, Unsent) else answer).status,
         error=type(answer.error.__cause__ or answer.error).__name__
         if isinstance(answer, Lost)
         else None,  # the httpx exception's name, as on the request event

@@ -179,8 +179,9 @@ def test_bad_credentials_fail_the_login_without_echoing_the_password() -> None:
 def test_an_expiring_token_is_renewed_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
     from mockserver import make_jwt
 
-    now = [1_000.0]
+    now = [1_000.0]  # the wall clock (exp without iat) and the monotonic clock alike
     monkeypatch.setattr("airflow_bridge._auth.time.time", lambda: now[0])
+    monkeypatch.setattr("airflow_bridge._auth.time.monotonic", lambda: now[0])
     tokens = iter([make_jwt(exp=1_100), make_jwt(exp=2_000)])
     server = v2_server(
         {
@@ -192,9 +193,11 @@ def test_an_expiring_token_is_renewed_before_use(monkeypatch: pytest.MonkeyPatch
     )
     c = client(server)
     c.dag_runs.get("etl", "r1")
-    now[0] = 1_050.0  # within the margin of exp=1100
+    now[0] = 1_065.0  # before exp=1100 minus the 30 s margin: the token is used
     c.dag_runs.get("etl", "r1")
-    assert [r.method for r in server.sent()] == ["POST", "GET", "POST", "GET"]
+    now[0] = 1_075.0  # within the margin of exp=1100
+    c.dag_runs.get("etl", "r1")
+    assert [r.method for r in server.sent()] == ["POST", "GET", "GET", "POST", "GET"]
 
 
 def test_token_and_secrets_never_appear_in_reprs() -> None:

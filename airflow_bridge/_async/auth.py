@@ -12,8 +12,14 @@ from airflow_bridge._client import AsyncLock
 
 class AsyncLoginAuth(LoginAuthBase):
     """Logs in for a token, reuses it until it nearly expires, logs in again once when the
-    server rejects the token (the adapter says what a rejection looks like). Concurrent
-    requests share one login."""
+    server rejects the token (the adapter says what a rejection looks like: 401 "Token
+    Expired" or 403 "Invalid JWT token" on Airflow 3), and never more than once per request:
+    rejected again, the rejection is the answer. Concurrent requests (threads or tasks)
+    share one login: whoever holds the lock logs in, the others then use its token.
+
+    A login answered 429, 502, 503 or 504 ends the flow with that answer before the request
+    itself is sent: the plan retries it per the client's `RetryPolicy` for any operation
+    (nothing reached Airflow's API), or raises it typed (`RateLimited`/`ServerError`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -24,7 +30,8 @@ class AsyncLoginAuth(LoginAuthBase):
             if not self._fresh():
                 login = yield self._login_request()
                 await login.aread()
-                self._accept_login(login)
+                if not self._accept_login(login):
+                    return
         used = self._token
         response = yield self._authorized(request)
         if response.status_code < 400:  # only a refusal can be a rejected token
@@ -35,5 +42,6 @@ class AsyncLoginAuth(LoginAuthBase):
                 if self._token == used:  # nobody logged in again meanwhile
                     login = yield self._login_request()
                     await login.aread()
-                    self._accept_login(login)
+                    if not self._accept_login(login):
+                        return
             yield self._authorized(request)

@@ -30,7 +30,7 @@ from airflow_bridge._client import (
     transport_error,
 )
 from airflow_bridge._prefetch import AsyncConcurrent
-from airflow_bridge.adapters import Adapter, Reply
+from airflow_bridge.adapters import Adapter
 from airflow_bridge.errors import AuthenticationError
 from airflow_bridge.retries import Event, EventHook, RetryPolicy
 
@@ -126,7 +126,7 @@ class AsyncDriver:
             headers=dict(step.request.headers) or None,
         )
         sent_with: dict[str, Any] = {} if self._auth is None else {"auth": self._auth}
-        answer: Reply | plans.Lost
+        answer: plans.Answer
         started = time.perf_counter()
         async with self._slots:
             try:
@@ -139,13 +139,15 @@ class AsyncDriver:
             else:
                 answer = checked(response)
                 failure = None
+                if response.request is not request:  # the token login's 429/5xx (auth.py)
+                    answer = plans.Unsent(answer)
         event = Event(
             kind="request",
             operation=step.operation,
             method=request.method,
-            path=request.url.raw_path.decode("ascii"),
+            path=(request if failure else response.request).url.raw_path.decode("ascii"),
             attempt=step.attempt,
-            status=None if isinstance(answer, plans.Lost) else answer.status,
+            status=None if isinstance(answer, plans.Lost) else response.status_code,
             error=failure,
             elapsed=time.perf_counter() - started,
         )

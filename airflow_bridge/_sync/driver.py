@@ -32,7 +32,7 @@ from airflow_bridge._client import (
 )
 from airflow_bridge._prefetch import Concurrent
 from airflow_bridge._sync.auth import LoginAuth
-from airflow_bridge.adapters import Adapter, Reply
+from airflow_bridge.adapters import Adapter
 from airflow_bridge.errors import AuthenticationError
 from airflow_bridge.retries import Event, EventHook, RetryPolicy
 
@@ -128,7 +128,7 @@ class Driver:
             headers=dict(step.request.headers) or None,
         )
         sent_with: dict[str, Any] = {} if self._auth is None else {"auth": self._auth}
-        answer: Reply | plans.Lost
+        answer: plans.Answer
         started = time.perf_counter()
         with self._slots:
             try:
@@ -141,13 +141,15 @@ class Driver:
             else:
                 answer = checked(response)
                 failure = None
+                if response.request is not request:  # the token login's 429/5xx (auth.py)
+                    answer = plans.Unsent(answer)
         event = Event(
             kind="request",
             operation=step.operation,
             method=request.method,
-            path=request.url.raw_path.decode("ascii"),
+            path=(request if failure else response.request).url.raw_path.decode("ascii"),
             attempt=step.attempt,
-            status=None if isinstance(answer, plans.Lost) else answer.status,
+            status=None if isinstance(answer, plans.Lost) else response.status_code,
             error=failure,
             elapsed=time.perf_counter() - started,
         )

@@ -323,6 +323,20 @@ class FakeAirflow:
         )
         return self.faults.add(fault)
 
+    def rotate_secret(self) -> None:
+        """Sign tokens with a new secret from now on, as an Airflow 3 api-server restarted
+        with a new JWT secret does: every token issued before is refused with 403 "Invalid
+        JWT token" (what live 3.3.2 answers a token whose signature it cannot verify), and a
+        new login works.
+
+        Raises:
+            ValueError: On Airflow 2, which issues no tokens.
+        """
+        if not isinstance(self._api, V2):
+            raise ValueError(f"{self.version} issues no tokens: rotate_secret is Airflow 3 only")
+        with self.store.lock:
+            self._api.secret = secrets.token_bytes(32)
+
     def clear_faults(self) -> None:
         """Remove every injected fault, spent or not: requests are answered normally again."""
         self.faults.clear()
