@@ -1,4 +1,5 @@
-"""Retries: the policy a client follows, which operations may be sent again, and the events.
+"""Retries: the policy a client follows, which operations may be sent again, the events,
+and what a listing that failed part-way had received (`PartialRuns`).
 
 The retry loop itself is in the sans-I/O plans (`_plans.call`): a retry is a `Sleep` step and
 a resend, so `Client`, `AsyncClient` and a fleet behave identically. What may be sent again
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import random as _random
 import time
-from collections.abc import Callable, Mapping
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Literal
 
 import attrs
 
 from airflow_bridge.errors import InvalidArgument
+from airflow_bridge.models import DagRun
 
 #: The answers worth waiting out: rate limited, and a gateway or server that is restarting.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -262,3 +264,25 @@ class Event:
 #: The `on_event=` callback: called in the thread or task that sends the request; what it
 #: raises propagates out of the call.
 EventHook = Callable[[Event], None]
+
+
+class PartialRuns(list[DagRun]):
+    """The runs a `list()` received before it failed: a list of `DagRun`, carried by the
+    error as `error.partial` (an empty list when the first page failed).
+
+    `rest` is the listing's `RunIterator` (`AsyncRunIterator` for an `AsyncClient`),
+    positioned after these runs: iterating it asks for the failed page again and goes on,
+    so `error.partial + list(error.partial.rest)` is the whole listing, no run twice. The
+    iterator belongs to the client: a pickled copy of the error (another process) keeps the
+    runs as a plain list, without `rest`.
+
+    Attributes:
+        rest: The resumable iterator over the runs not received yet.
+    """
+
+    def __init__(self, runs: Iterable[DagRun], rest: Any) -> None:
+        super().__init__(runs)
+        self.rest = rest
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))

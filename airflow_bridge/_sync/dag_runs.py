@@ -18,8 +18,9 @@ from airflow_bridge import _arguments as arguments
 from airflow_bridge import _dag_runs as checks
 from airflow_bridge import _plans as plans
 from airflow_bridge._sync.tasks import TaskInstances
-from airflow_bridge.errors import RunFailed
+from airflow_bridge.errors import AirflowBridgeError, RunFailed
 from airflow_bridge.models import AssetEvent, ClearResult, DagRun, DagRunState
+from airflow_bridge.retries import PartialRuns
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -199,6 +200,11 @@ class DagRuns:
     ) -> builtins.list[DagRun]:
         """`iter()`, collected into a list.
 
+        Nothing received is lost when a page fails (after the retries): the error raised
+        carries the runs received so far as `error.partial` (a `PartialRuns`, a list of
+        `DagRun`), and `error.partial.rest` is the listing's iterator positioned after
+        them, so the listing can be finished later without asking for those runs again.
+
         Args:
             dag_id: The DAG; `"~"` (the default) means every DAG.
             limit: The most runs to return; None (the default) means all of them.
@@ -214,9 +220,17 @@ class DagRuns:
             NotFound: An unknown `dag_id`.
             AirflowBridgeError: Any other refusal (`ApiError`), no answer
                 (`TransportError`), or a server that could not be detected on first use
-                (`VersionDetectionError`).
+                (`VersionDetectionError`); each with `partial`, as above.
         """
-        return [run for run in self.iter(dag_id, limit=limit, page_size=page_size, **filters)]
+        runs = self.iter(dag_id, limit=limit, page_size=page_size, **filters)
+        received: builtins.list[DagRun] = []
+        try:
+            for run in runs:
+                received.append(run)
+        except AirflowBridgeError as error:
+            vars(error)["partial"] = PartialRuns(received, runs)  # errors declare no field
+            raise
+        return received
 
     def count(self, dag_id: str = "~", **filters: Unpack[RunFilters]) -> int:
         """How many runs match.

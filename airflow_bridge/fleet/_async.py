@@ -367,7 +367,10 @@ class AsyncFleetDagRuns:
                 `order_by=`, ...).
 
         Returns:
-            The merged runs in `items`, each server's own in `per_server`.
+            The merged runs in `items`, each server's own in `per_server`. A server that
+            failed after some pages (an error or its deadline) keeps the runs it sent:
+            they are in `items` and `per_server`, its outcome has the error and
+            `partial=True`, and `result.partial` names it.
 
         Raises:
             ValueError: `order_by` names a per-server value (`id`, `updated_at`), which
@@ -398,7 +401,8 @@ class AsyncFleetDagRuns:
             **filters: The facade's filters (`RunFilters`).
 
         Returns:
-            The stream of runs; its `outcomes` fill in as servers finish.
+            The stream of runs; its `outcomes` fill in as servers finish (a server that
+            failed after some pages: its runs were streamed, its outcome says `partial`).
 
         Raises:
             ValueError: `order_by` names a per-server value (`id`, `updated_at`).

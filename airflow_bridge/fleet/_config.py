@@ -23,13 +23,15 @@ import httpx
 
 from airflow_bridge import AsyncClient
 from airflow_bridge._env import tls_context as tls_context  # re-exported for the CLI
-from airflow_bridge.errors import AirflowBridgeError
+from airflow_bridge.errors import AirflowBridgeError, InvalidArgument
 from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
 from airflow_bridge.retries import DEFAULT_MAX_CONCURRENCY, RetryPolicy
 from airflow_bridge.types import ApiChoice
 
 #: The `[fleet]` table's keys: fleet-wide defaults, passed to `AsyncFleet(...)`.
-FLEET_KEYS = ("timeout", "max_concurrency", "per_server_concurrency")
+FLEET_KEYS = ("timeout", "max_concurrency", "per_server_concurrency", "retries")
+#: What `retries` may be as a table: `RetryPolicy`'s numbers.
+_RETRY_KEYS = ("attempts", "deadline", "backoff", "max_backoff", "max_retry_after")
 #: A server's `api` values, as the client takes them: "auto" (detect) or a generation.
 API_CHOICES: tuple[ApiChoice, ...] = get_args(ApiChoice)
 _SECRET_KEYS = ("username", "password", "token")
@@ -183,7 +185,7 @@ class FleetFile:
     Attributes:
         servers: Server name -> its `Server` spec, in file order.
         settings: The `[fleet]` table's defaults (`timeout`, `max_concurrency`,
-            `per_server_concurrency`), as `AsyncFleet(...)` takes them.
+            `per_server_concurrency`, `retries`), as `AsyncFleet(...)` takes them.
     """
 
     servers: Mapping[str, Server]
@@ -222,6 +224,7 @@ def load_fleet_file(
     timeout = 30                 # seconds each server may take per call
     max_concurrency = 64         # servers queried at once
     per_server_concurrency = 4   # calls in flight to one server
+    retries = 3                  # or { attempts = 4, deadline = 60, backoff = 0.5 }; 0: none
 
     [servers.legacy]
     url = "https://airflow2.example.com"
@@ -345,16 +348,39 @@ def _toml() -> Any:
 def _fleet_settings(where: str, table: Any) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise FleetConfigError(f"{where}: [fleet] must be a table")
+    settings = dict(table)
     for key, value in table.items():
         if key not in FLEET_KEYS:
             raise FleetConfigError(
                 f"{where}: [fleet]: unknown key {key!r} (known: {', '.join(FLEET_KEYS)})"
             )
+        if key == "retries":
+            settings[key] = _retries(where, value)
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise FleetConfigError(f"{where}: [fleet]: key {key!r} must be a positive number")
         if key != "timeout" and not isinstance(value, int):
             raise FleetConfigError(f"{where}: [fleet]: key {key!r} must be a whole number")
-    return dict(table)
+    return settings
+
+
+def _retries(where: str, value: Any) -> RetryPolicy | int:
+    """`[fleet] retries`: a number of retries (0: none) or a table of `RetryPolicy`'s
+    numbers, for the clients the fleet builds."""
+    fail = f"{where}: [fleet]: key 'retries'"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if not isinstance(value, dict):
+        raise FleetConfigError(
+            f"{fail} must be a number of retries >= 0 or a table of {', '.join(_RETRY_KEYS)}"
+        )
+    unknown = sorted(set(value) - set(_RETRY_KEYS))
+    if unknown:
+        raise FleetConfigError(f"{fail}: unknown {unknown[0]!r} (known: {', '.join(_RETRY_KEYS)})")
+    try:
+        return RetryPolicy(**value)
+    except InvalidArgument as exc:
+        raise FleetConfigError(f"{fail}: {exc}") from None
 
 
 def _failer(where: str, name: str) -> Callable[[str, str], FleetConfigError]:

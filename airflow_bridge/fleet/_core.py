@@ -183,11 +183,32 @@ class FleetCore:
     async def listing(
         self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters
     ) -> FleetResult[DagRun]:
+        """Every member's runs, merged; a member that fails part-way (an error or its
+        deadline after some pages) keeps the runs it sent, marked `partial`."""
         keys = order_keys(filters.get("order_by"))
-        result = await self.many(
-            lambda runs: runs.list(dag_id, limit=limit, page_size=page_size, **filters),
-            label=stamp,
-        )
+        received: dict[str, list[DagRun]] = {}
+
+        async def work(member: Member) -> list[DagRun]:
+            got = received[member.name] = []
+            client = member.client
+            if isinstance(client, AsyncClient):
+                runs = client.dag_runs.iter(dag_id, limit=limit, page_size=page_size, **filters)
+                async for run in runs:
+                    got.append(stamp(member.name, run))
+                return got
+
+            def collect() -> list[DagRun]:  # a sync client: in a worker thread
+                for run in client.dag_runs.iter(
+                    dag_id, limit=limit, page_size=page_size, **filters
+                ):
+                    got.append(stamp(member.name, run))
+                return got
+
+            return await anyio.to_thread.run_sync(
+                collect, limiter=member.threads, abandon_on_cancel=True
+            )
+
+        result = with_partial(await self.gather(work), received)
         return attrs.evolve(result, items=tuple(merge(result.items, keys)[:limit]))
 
     def stream(self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters) -> Rounds:
@@ -207,6 +228,26 @@ class FleetCore:
 
 async def _one(value: Awaitable[T]) -> tuple[T]:
     return (await value,)
+
+
+def with_partial(
+    result: FleetResult[DagRun], received: Mapping[str, Sequence[DagRun]]
+) -> FleetResult[DagRun]:
+    """`result` plus the runs of each failed server that had received some, its outcome
+    marked `partial` (counting them)."""
+    outcomes = dict(result.outcomes)
+    per_server = dict(result.per_server)
+    for name, outcome in result.outcomes.items():
+        runs = received.get(name, ())
+        if outcome.error is not None and runs:
+            outcomes[name] = attrs.evolve(outcome, count=len(runs), partial=True)
+            per_server[name] = tuple(runs)
+    per_server = {name: per_server[name] for name in outcomes if name in per_server}
+    return FleetResult(
+        items=tuple(run for runs in per_server.values() for run in runs),
+        per_server=per_server,
+        outcomes=outcomes,
+    )
 
 
 class Rounds:
@@ -262,7 +303,10 @@ class Rounds:
     def _finish(
         self, name: str, elapsed: float, count: int, error: AirflowBridgeError | None
     ) -> None:
-        outcome = ServerOutcome(server=name, elapsed=elapsed, count=count, error=error)
+        partial = error is not None and count > 0  # its earlier pages were yielded already
+        outcome = ServerOutcome(
+            server=name, elapsed=elapsed, count=count, error=error, partial=partial
+        )
         self.outcomes[name] = outcome
         if self._core.progress is not None:
             self._core.progress(outcome)

@@ -39,14 +39,18 @@ class ServerOutcome:
         server: The member's name.
         elapsed: The server's own wall time in seconds (not counting the wait for a
             concurrency slot).
-        count: How many items it contributed.
+        count: How many items it contributed (a failed server's partial items included).
         error: Its typed error (a timeout is `ServerTimeout`); None when it succeeded.
+        partial: The server failed part-way and its `count` items are what it sent
+            before failing (a listing: its first pages); they are in the result, so
+            nothing received is lost. False when it succeeded or sent nothing.
     """
 
     server: str
     elapsed: float
     count: int = 0
     error: AirflowBridgeError | None = None
+    partial: bool = False
 
     @property
     def ok(self) -> bool:
@@ -60,9 +64,10 @@ class FleetResult(Generic[T]):
     server fared. Iterating a result iterates its items; `len()` counts them.
 
     Attributes:
-        items: Every successful server's items, merged.
+        items: Every successful server's items, and what a server that failed part-way
+            had sent (its outcome says `partial`), merged.
         per_server: Server name -> what it returned, in that server's own order (successful
-            servers only).
+            servers, and partial ones).
         outcomes: Server name -> its `ServerOutcome`, for every server asked, in fleet order.
     """
 
@@ -80,6 +85,11 @@ class FleetResult(Generic[T]):
     def ok(self) -> bool:
         """Whether every server succeeded."""
         return all(outcome.ok for outcome in self.outcomes.values())
+
+    @property
+    def partial(self) -> tuple[str, ...]:
+        """The servers that failed part-way, whose items in this result are incomplete."""
+        return tuple(name for name, outcome in self.outcomes.items() if outcome.partial)
 
     @property
     def errors(self) -> dict[str, AirflowBridgeError]:
