@@ -33,6 +33,10 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "health.dag_processor": "2.7.0",  # not in 2.6.3's health schema nor its recording
         "pendulum3": "2.8.0",  # the installed pendulum words its TypeError differently
         "trigger_data_interval": "2.9.0",  # readOnly in the schema before (2.6.3-2.8.4)
+        "task.executor": "2.10.0",  # a task instance's executor: not in 2.9.3's recordings
+        # an EmptyOperator task the scheduler marked success counts a try (try_number 1): seen
+        # on 2.10.5 and 2.11.2; 2.9.3 shows try_number 0 (recorded and live)
+        "empty_task_try": "2.10.0",
         **dict.fromkeys(("empty_note_removes", "success_skips_unstarted"), None),
     },
     # From the 3.0.0 and 3.2.1 specs, the 3.3.2 sources and recordings of 3.0.6 to 3.3.2.

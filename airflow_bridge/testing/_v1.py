@@ -552,7 +552,7 @@ class V1(Api):
         if ti.start_date is not None and ti.end_date is not None:
             duration = (ti.end_date - ti.start_date).total_seconds()
         worker = worker_fields(self.store.dags[run.dag_id].spec, ti)
-        return {
+        body = {
             "dag_id": run.dag_id,
             "dag_run_id": run.run_id,
             "duration": duration,
@@ -583,6 +583,9 @@ class V1(Api):
             "try_number": ti.try_number,
             "unixname": "airflow",
         }
+        if worker["operator"] == "EmptyOperator" and not self.release.has("empty_task_try"):
+            body["try_number"] = 0  # the scheduler marks it success without running it
+        return self.release.keep("task", body)
 
     def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
         """An unknown run's listing is an empty page (recorded on 2.10.5)."""

@@ -118,7 +118,10 @@ def test_runbook(live_server: dict[str, Any]) -> None:
     assert seen["unpaused"] is False
     assert seen["run"] == "failed"
     assert seen["states"] == {"after": "upstream_failed", "explode": "failed", "setup": "success"}
-    assert seen["tries"] == {"after": 0, "explode": 1, "setup": 1}
+    # an EmptyOperator the scheduler marked success counts a try from 2.10 (2.9.3: 0)
+    version = tuple(int(p) for p in str(live_server["version"]).split(".")[:2])
+    setup_tries = 1 if version >= (2, 10) else 0
+    assert seen["tries"] == {"after": 0, "explode": 1, "setup": setup_tries}
     assert seen["failed"] == [("explode", -1, 1, "PythonOperator")]
     assert seen["get"] == ("explode", "failed", "default", "default_pool")
     assert seen["failure_in_log"] is True
