@@ -22,7 +22,9 @@ import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
+from airflow_bridge._secrets import hidden, warn_if_plain_http
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
+from airflow_bridge.auth.provider import TokenProvider, TokenSource
 from airflow_bridge.errors import (
     AuthenticationError,
     InvalidArgument,
@@ -42,6 +44,9 @@ class Settings:
     """A client's checked constructor arguments: where the server is and how to log in.
 
     Every argument error is raised here, before an httpx client exists or anything is sent.
+    Credentials for plain http to a host that is not loopback warn (InsecureCredentialsWarning)
+    unless `network=False` (a transport= that is not the network, e.g. FakeAirflow's).
+    Passwords and tokens are kept as `Secret`s (hidden in reprs and tracebacks' locals).
     """
 
     def __init__(
@@ -50,9 +55,10 @@ class Settings:
         *,
         username: str | None,
         password: str | None,
-        token: str | None,
+        token: str | TokenSource | TokenProvider | None,
         auth: httpx.Auth | None,
         api: ApiChoice,
+        network: bool = True,
     ) -> None:
         self.base_url, url_user, url_password = _split_base_url(base_url)
         if url_user is not None:
@@ -69,27 +75,40 @@ class Settings:
         if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
-        self._password = password
-        self._token = token
-        self._user_auth = auth
+        self._password = hidden(password)  # shown as Secret('********'), never the value
+        self._token = hidden(token) if isinstance(token, str) else None
+        if network and (username is not None or isinstance(token, str)):
+            warn_if_plain_http(self.base_url, "username/password" if username else "the token")
+        self._token_given = token is not None
+        # one provider for the client's life: its cached token survives re-detection
+        self._user_auth = auth if token is None or isinstance(token, str) else _provider(token)
         #: The adapter when `api=` names the generation (no probe); None: detect on first use.
         self.given_adapter: Adapter | None = None
         if api != "auto":
             self.given_adapter = BY_API[api](ServerInfo(base_url=self.base_url, api=api))
 
+    def given_auth(self) -> httpx.Auth | None:
+        """The credentials that do not depend on the generation (`auth=`, `token=`): also what
+        the version probe sends when a server refuses it unauthenticated (a managed service
+        guarding /version too). Username/password are Basic on one generation and a token
+        login on the other, so the probe does not guess with them."""
+        if self._user_auth is not None:
+            return self._user_auth
+        return None if self._token is None else BearerToken(self._token.reveal())
+
     def auth_for(self, adapter: Adapter, login_auth: type[LoginAuthBase]) -> httpx.Auth | None:
         """The auth the detected generation wants for the credentials given: the user's own
         `auth=`, the token, or username/password as HTTP Basic or as a token login (the
         adapter says which), made with `login_auth` (the sync or async flow)."""
-        if self._user_auth is not None:
-            return self._user_auth
-        if self._token is not None:
-            return BearerToken(self._token)
+        given = self.given_auth()
+        if given is not None:
+            return given
         if self._username is None or self._password is None:
             return None
-        login = adapter.login_request(self._username, self._password)
+        password = self._password.reveal()
+        login = adapter.login_request(self._username, password)
         if login is None:
-            return httpx.BasicAuth(self._username, self._password)
+            return httpx.BasicAuth(self._username, password)
         return login_auth(
             self.base_url,
             login,
@@ -109,6 +128,9 @@ class Settings:
                 hint = "the username or password is empty: pass both, non-empty"
             else:
                 hint = "check username= and password= (the server refused them)"
+        elif self._token_given:
+            hint = "the token was refused (expired, or signed by another server?): pass a fresh "
+            hint += "token=, or username= and password= so the client logs in by itself"
         elif self._user_auth is not None and login is not None:
             hint = (
                 f"the auth= given was refused; this server issues tokens at {login.path}: pass "
@@ -116,9 +138,6 @@ class Settings:
             )
         elif self._user_auth is not None:
             hint = "check the credentials given as auth="
-        elif self._token is not None:
-            hint = "the token was refused (expired, or signed by another server?): pass a fresh "
-            hint += "token=, or username= and password= so the client logs in by itself"
         else:
             hint = "this server needs credentials: pass username= and password= (or token=)"
         return AuthenticationError(
@@ -131,6 +150,18 @@ class Settings:
         )
 
 
+def _provider(token: object) -> TokenProvider:
+    """`token=` given as a `TokenProvider`, or as a callable it wraps (asked again before the
+    token's expiry and after a 401)."""
+    if isinstance(token, TokenProvider):
+        return token
+    if callable(token):
+        return TokenProvider(token)
+    raise InvalidArgument(
+        f"token must be a str, a callable returning one, or a TokenProvider, not {token!r}"
+    )
+
+
 def http_options(
     *,
     timeout: float | httpx.Timeout,
@@ -138,6 +169,7 @@ def http_options(
     headers: Mapping[str, str] | None,
     transport: object | None,
     http_client: object | None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> dict[str, Any]:
     """The keyword arguments for the client's own httpx client, checked before it is made.
 
@@ -161,6 +193,7 @@ def http_options(
                 ("verify", verify, True),
                 ("headers", headers, None),
                 ("transport", transport, None),
+                ("max_body", max_body, DEFAULT_MAX_BODY),
             )
             if value != default
         ]
@@ -175,7 +208,7 @@ def http_options(
         "headers": headers,
         "transport": transport,
         # Bounds every answer while it streams in (see _body_limit; not on http_client=).
-        "event_hooks": {"response": [BodyLimit(DEFAULT_MAX_BODY)]},
+        "event_hooks": {"response": [BodyLimit(max_body)]},
     }
 
 

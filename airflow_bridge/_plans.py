@@ -25,6 +25,7 @@ from airflow_bridge import _prefetch
 from airflow_bridge.adapters import GENERATIONS, Adapter, ApiRequest, Reply, format_datetime
 from airflow_bridge.errors import (
     ApiError,
+    AuthenticationError,
     InvalidArgument,
     PartialUpdate,
     TransportError,
@@ -44,11 +45,15 @@ WAIT_GROWTH = 1.5
 
 @attrs.frozen
 class Send:
-    """Send `request` (attempt `attempt` of operation `operation`) and answer with what came."""
+    """Send `request` (attempt `attempt` of operation `operation`) and answer with what came.
+
+    `authenticate`: send it with the given credentials although the generation is not known
+    yet (a version probe the server refused without them)."""
 
     request: ApiRequest
     operation: str
     attempt: int = 1
+    authenticate: bool = False
 
 
 @attrs.frozen
@@ -119,7 +124,9 @@ class Sent:
     resent: bool
 
 
-def call(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | None, Sent]:
+def call(
+    retrying: Retrying, request: ApiRequest, *, authenticate: bool = False
+) -> Generator[Step, Answer | None, Sent]:
     """Send `request`, retrying as the policy and the operation's rule allow (see
     `retries`); the last failure without an answer is raised as its `TransportError`."""
     policy = retrying.policy
@@ -127,7 +134,7 @@ def call(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | No
     resent = False
     attempt = 1
     while True:
-        answer = yield Send(request, retrying.operation, attempt)
+        answer = yield Send(request, retrying.operation, attempt, authenticate)
         assert answer is not None, "a driver answered a Send step with None"
         pause = _pause(retrying, answer, attempt, started)
         if pause is None:
@@ -187,9 +194,11 @@ def _retry_event(
     )
 
 
-def send(retrying: Retrying, request: ApiRequest) -> Generator[Step, Answer | None, Reply]:
+def send(
+    retrying: Retrying, request: ApiRequest, *, authenticate: bool = False
+) -> Generator[Step, Answer | None, Reply]:
     """`call`, when only the reply matters."""
-    return (yield from call(retrying, request)).reply
+    return (yield from call(retrying, request, authenticate=authenticate)).reply
 
 
 def one_request(retrying: Retrying, request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
@@ -236,19 +245,42 @@ def delete(retrying: Retrying, adapter: Adapter, dag_id: str, run_id: str) -> Pl
     return None
 
 
-def detect(retrying: Retrying, base_url: str) -> Plan[Adapter]:
-    """Probe each generation's unauthenticated version endpoint, newest first."""
-    answers = []
+def detect(retrying: Retrying, base_url: str, *, credentials: bool = False) -> Plan[Adapter]:
+    """Probe each generation's version endpoint, newest first, unauthenticated (Airflow's is
+    public). When a probe is refused (401/403: a managed service or a gateway guarding every
+    path) and the client has generation-independent `credentials`, it is sent again with
+    them, and so are the probes after it; refused again, that is AuthenticationError."""
+    answers: list[str] = []
+    refused = authenticate = False
     for generation in GENERATIONS:
-        reply = yield from send(retrying, generation.probe())
+        reply = yield from send(retrying, generation.probe(), authenticate=authenticate)
+        if reply.status in (401, 403) and credentials and not authenticate:
+            authenticate = True
+            reply = yield from send(retrying, generation.probe(), authenticate=True)
+            if reply.status in (401, 403):
+                raise AuthenticationError(
+                    f"the version probe was refused with the credentials given ({reply.status})",
+                    status=reply.status,
+                    method=reply.method,
+                    url=reply.url,
+                    body=reply.text(),
+                    headers=reply.headers,
+                )
         info = generation.parse_probe(reply, base_url)
         if info is not None:
             return generation(info)
         answers.append(f"{reply.method} {reply.url} answered {reply.status} {_gist(reply)}")
+        refused = refused or reply.status in (401, 403)
     raise VersionDetectionError(
         f"{base_url} does not look like an Airflow 2 or 3 API server ("
         + "; ".join(answers)
-        + "). Check the URL (and any proxy prefix), or pass api='v1' or api='v2'."
+        + "). "
+        + (
+            "The version endpoint wants credentials here: pass auth= or token= (or api='v1' "
+            "or api='v2' to skip detection)."
+            if refused and not credentials
+            else "Check the URL (and any proxy prefix), or pass api='v1' or api='v2'."
+        )
     )
 
 
@@ -382,7 +414,8 @@ class Pager:
     come again when runs land ahead of it between two page requests (a transaction that
     committed out of id order), which moves it to the next page unless more than a page of
     runs lands ahead of it between two requests: only the previous page's runs are
-    remembered, so an `iter()` of any length holds a page or two. In any other
+    remembered (pages fetched ahead together, `_prefetch`, count as one page), so an
+    `iter()` of any length holds a bounded number of pages. In any other
     order (newest first, by state or date, which a run's update can change) and in the
     several-DAG batch list, every run yielded is remembered (about 150 bytes a run).
     """
@@ -399,7 +432,7 @@ class Pager:
         self._cursor: str | None = None  # None: offset pages; "" asks for the first keyset page
         self._step = 0  # offset pages: runs served for the first page; then pages go ahead
         self._total: int | None = None
-        self._ahead = 2
+        self._ahead = 1  # pages per batch: doubled for each batch, up to _prefetch.AHEAD
         self._keep: Callable[[DagRun], bool] | None = None
         self._seen: set[tuple[str, str]] = set()
         # the previous page's runs, when only they can come again (see the docstring)
@@ -415,7 +448,7 @@ class Pager:
             self._cursor = "" if adapter.pages_by_cursor(self._query) else None
             self._keep = adapter.run_filter(self._query)
         if self._cursor is None and self._step and self._total is not None:
-            ahead, self._ahead = self._ahead, min(2 * self._ahead, _prefetch.AHEAD)
+            ahead = self._ahead = min(2 * self._ahead, _prefetch.AHEAD)
             return _prefetch.batch(
                 retrying,
                 adapter,

@@ -8,6 +8,7 @@ from pathlib import Path
 import certifi
 import pytest
 
+from airflow_bridge.errors import InsecureCredentialsWarning
 from airflow_bridge.fleet import AsyncFleet, Fleet, FleetConfigError, Server, load_fleet_file
 
 GOOD = """
@@ -56,12 +57,18 @@ def test_reads_servers_settings_and_secrets_from_the_environment(tmp_path: Path)
 
 def test_fleet_from_file_keeps_order_tags_and_deadlines(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
-    fleet = AsyncFleet.from_file(path, env=ENV)
+    with pytest.warns(InsecureCredentialsWarning, match="airflow2.internal"):
+        fleet = AsyncFleet.from_file(path, env=ENV)
     assert fleet.names == ("legacy", "prod")
     assert fleet.tags == {"legacy": ("eu", "airflow2"), "prod": ("eu",)}
     assert fleet.urls["prod"] == "https://airflow3.internal"
     assert [m.timeout for m in fleet._core.members] == [12.5, 3.0]
-    with Fleet.from_file(path, env=ENV) as sync_fleet:
+    # legacy's password goes over plain http to another host: the fleet says so when it
+    # connects (InsecureCredentialsWarning), as a Client would
+    with (
+        pytest.warns(InsecureCredentialsWarning, match="airflow2.internal"),
+        Fleet.from_file(path, env=ENV) as sync_fleet,
+    ):
         assert sync_fleet.select("tag:airflow2").names == ("legacy",)
 
 

@@ -58,10 +58,10 @@ def issued_tokens(fake: FakeAirflow) -> list[str]:
 def test_clients_and_their_auth_show_no_secret() -> None:
     shown = []
     for client in (
-        Client("http://h:8080", username=USER, password=PASSWORD),
-        Client(f"http://{USER}:{PASSWORD}@h:8080"),
-        Client("http://h:8080", token=PASSWORD),
-        AsyncClient("http://h:8080", username=USER, password=PASSWORD),
+        Client("https://h:8080", username=USER, password=PASSWORD),
+        Client(f"https://{USER}:{PASSWORD}@h:8080"),
+        Client("https://h:8080", token=PASSWORD),
+        AsyncClient("https://h:8080", username=USER, password=PASSWORD),
     ):
         shown += [repr(client), str(client), repr(vars(client)), client.base_url]
         shown += [repr(vars(client._driver)), repr(vars(client._driver._settings))]

@@ -78,7 +78,11 @@ class AsyncDriver:
         if self._adapter is None:
             async with self._detect_lock:
                 if self._adapter is None:
-                    probe = plans.detect(self.retrying("detect"), self._settings.base_url)
+                    probe = plans.detect(
+                        self.retrying("detect"),
+                        self._settings.base_url,
+                        credentials=self._settings.given_auth() is not None,
+                    )
                     self._use(await self.run(probe))
         assert self._adapter is not None
         return self._adapter
@@ -125,7 +129,8 @@ class AsyncDriver:
             json=step.request.json,
             headers=dict(step.request.headers) or None,
         )
-        sent_with: dict[str, Any] = {} if self._auth is None else {"auth": self._auth}
+        auth = self._settings.given_auth() if step.authenticate else self._auth
+        sent_with: dict[str, Any] = {} if auth is None else {"auth": auth}
         answer: plans.Answer
         started = time.perf_counter()
         async with self._slots:

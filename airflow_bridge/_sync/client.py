@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from airflow_bridge._body_limit import DEFAULT_MAX_BODY
 from airflow_bridge._client import (
     DEFAULT_TIMEOUT,
     Settings,
@@ -77,7 +78,8 @@ class Client:
         headers: Extra headers sent with every request.
         transport: An httpx transport (e.g. `httpx.MockTransport`, or the fake Airflow's).
         http_client: An httpx client to use as it is (its pool, proxies, TLS and timeouts);
-            it is not closed by this client. Exclusive with timeout, verify, headers and
+            it is not closed by this client, and neither the body bound nor the plain-http
+            credentials warning applies to it. Exclusive with timeout, verify, headers and
             transport.
         retries: A `RetryPolicy`, or an int n for n retries with the default pauses; 0
             disables retries; None (the default) is `DEFAULT_RETRIES` (4 attempts within 60
@@ -87,13 +89,16 @@ class Client:
             rate limit of its own.
         on_event: Called with an `Event` after each request attempt and before each retry
             (e.g. to count retries); what it raises propagates out of the call.
+        max_body: The most bytes one answer may have, decoded (default 64 MiB): a longer
+            one is `InvalidResponse`, read no further. Not applied to an `http_client=`.
 
     Raises:
         InvalidArgument: A base_url that is not an http(s) URL, two kinds of credentials,
             a username without password (or the reverse), a `token` that is neither a str,
             a callable nor a TokenProvider, an unknown `api`, a `verify` that
             is not a bool or `ssl.SSLContext` (a CA bundle path says how to make one), or
-            `http_client` together with timeout, verify, headers or transport, a `retries`
+            `http_client` together with timeout, verify, headers, transport or max_body,
+            a `max_body` below 1 byte, a `retries`
             that is neither a RetryPolicy nor an int >= 0, a `max_concurrency` below 1, or
             an `on_event` that is not callable.
     """
@@ -115,9 +120,16 @@ class Client:
         retries: RetryPolicy | int | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         on_event: EventHook | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         settings = Settings(
-            base_url, username=username, password=password, token=token, auth=auth, api=api
+            base_url,
+            username=username,
+            password=password,
+            token=token,
+            auth=auth,
+            api=api,
+            network=transport is None and http_client is None,
         )
         options = http_options(
             timeout=timeout,
@@ -125,6 +137,7 @@ class Client:
             headers=headers,
             transport=transport,
             http_client=http_client,
+            max_body=max_body,
         )
         policy = retry_policy(retries)
         slots = concurrency(max_concurrency)

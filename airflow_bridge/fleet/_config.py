@@ -22,7 +22,9 @@ import attrs
 import httpx
 
 from airflow_bridge import AsyncClient
+from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
 from airflow_bridge._env import tls_context as tls_context  # re-exported for the CLI
+from airflow_bridge._secrets import warn_if_plain_http
 from airflow_bridge.errors import AirflowBridgeError, InvalidArgument
 from airflow_bridge.errors import FleetConfigError as FleetConfigError  # re-exported
 from airflow_bridge.retries import DEFAULT_MAX_CONCURRENCY, RetryPolicy
@@ -135,8 +137,14 @@ class Server:
             (the fleet also uses the latter for the unauthenticated health check).
         """
         timeout = self.timeout if self.timeout is not None else default_timeout
+        if self.transport is None and (self.username is not None or self.token is not None):
+            warn_if_plain_http(self.url, "username/password" if self.username else "the token")
         http = httpx.AsyncClient(
-            timeout=timeout, verify=tls_context(self.verify, self.cert), transport=self.transport
+            timeout=timeout,
+            verify=tls_context(self.verify, self.cert),
+            transport=self.transport,
+            # the bound a client puts on its own httpx client (see AsyncClient's max_body)
+            event_hooks={"response": [BodyLimit(DEFAULT_MAX_BODY)]},
         )
         client = AsyncClient(
             self.url,
