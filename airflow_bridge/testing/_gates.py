@@ -33,6 +33,9 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "health.dag_processor": "2.7.0",  # not in 2.6.3's health schema nor its recording
         "pendulum3": "2.8.0",  # the installed pendulum words its TypeError differently
         "trigger_data_interval": "2.9.0",  # readOnly in the schema before (2.6.3-2.8.4)
+        # in 2.9.3's recorded DAGs and task instances, not in 2.8.4's
+        **dict.fromkeys(("dag.dag_display_name", "dag.max_consecutive_failed_dag_runs"), "2.9.0"),
+        **dict.fromkeys(("task.task_display_name", "task.rendered_map_index"), "2.9.0"),
         "task.executor": "2.10.0",  # a task instance's executor: not in 2.9.3's recordings
         # an EmptyOperator task the scheduler marked success counts a try (try_number 1): seen
         # on 2.10.5 and 2.11.2; 2.9.3 shows try_number 0 (recorded and live)

@@ -426,7 +426,7 @@ class V1(Api):
 
     def dag_body(self, dag: Dag) -> dict[str, Any]:
         spec = dag.spec
-        return {
+        body = {
             "dag_display_name": spec.dag_id,
             "dag_id": spec.dag_id,
             "default_view": "grid",
@@ -460,6 +460,7 @@ class V1(Api):
                 "Triggered by datasets" if spec.schedule else "Never, external triggers only"
             ),
         }
+        return self.release.keep("dag", body)
 
     def shown(self, body: dict[str, Any], call: Call) -> dict[str, Any]:
         return self._fields(body, call.request.values("fields"), "DAGRunSchema")
