@@ -245,6 +245,143 @@ def request_section(rows: list[dict[str, str]]) -> list[str]:
     ]
 
 
+def memory_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(memory has not been run: `benchmarks/run-all`)"]
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    counts = list(dict.fromkeys(r["contender"].split()[1] for r in rows))
+    by = {(r["group"], r["contender"]): _num(r["median"]) for r in rows}
+    table, targets = [], []
+    for group in groups:
+        walk, measure = group.split(" | ")
+        cells = [f"{by[group, f'{mode} {n}']:.1f}" for mode in ("iter()", "list()") for n in counts]
+        table.append([walk, measure, *cells])
+        if measure == "rss" and "order_by" not in walk:
+            small, large = by[group, f"iter() {counts[0]}"], by[group, f"iter() {counts[-1]}"]
+            listed = by[group, f"list() {counts[-1]}"]
+            page = listed / int(counts[-1].replace(",", "")) * 100  # 100 runs as list() holds them
+            verdict = "met" if large <= max(2.0, 1.25 * small) else "not met"
+            targets.append(
+                f"- {walk}: `iter()` peak RSS growth {small:.2f} MiB at {counts[0]} runs and "
+                f"{large:.2f} MiB at {counts[-1]} ({verdict}: flat; {large / page:.0f} pages "
+                f"of 100 runs as `list()` holds them, the decoded page, its bytes and "
+                f"buffers included); `list()` {listed:.0f} MiB"
+            )
+    header = ["walk", "measure", *[f"{m} {n}" for m in ("iter()", "list()") for n in counts]]
+    return [
+        "#### Memory: peak growth while listing N runs (MiB, one fresh process each)",
+        "",
+        _provenance(rows),
+        "",
+        _table(header, table, right=set(range(2, len(header)))),
+        "",
+        "`rss`: `ru_maxrss` after the walk minus before it; `tracemalloc`: the Python heap's "
+        "peak during the walk. In the servers' default order (id ascending) the walk "
+        "remembers only the previous page's runs; newest first (`order_by=-id`) it remembers "
+        "every run yielded, so that `iter()` grows with the count. Offset walks hold more "
+        "than keyset ones because their pages come in batches of up to 10, fetched ahead "
+        "together (`pagination.py`). Target (issue 13): `iter()` flat as the count grows:",
+        "",
+        *targets,
+    ]
+
+
+def pagination_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(pagination has not been run: `benchmarks/run-all`)"]
+    table = [
+        [
+            r["contender"],
+            r["call"],
+            f"{_num(r['median']):.2f}",
+            f"{_num(r['min']):.2f}..{_num(r['max']):.2f}",
+            f"{1 / _num(r['ratio_median']):.2f}x",
+        ]
+        for r in rows
+    ]
+    ahead = [r for r in rows if r["contender"] in ("offset, Client", "offset, AsyncClient")]
+    targets = []
+    for r in ahead:
+        speedup = 1 / _num(r["ratio_median"])
+        verdict = "met" if speedup >= 4 else "not met"
+        targets.append(f"- {r['contender']}: {speedup:.2f}x the sequential walk ({verdict})")
+    return [
+        f"#### Pagination: {rows[0]['note']}",
+        "",
+        _provenance(rows),
+        "",
+        _table(
+            ["walk", "call", "s (median)", "range", "speed vs sequential"], table, right={2, 3, 4}
+        ),
+        "",
+        "`speed vs sequential` is the median of the per-round ratios to the offset walk one "
+        "page at a time. Every walk was checked to list the sequential walk's runs in its "
+        "order before timing. Target (issue 13): >= 4x the sequential walk by fetching "
+        "offset pages ahead:",
+        "",
+        *targets,
+        "- keyset pages cannot be fetched ahead (each needs the previous page's cursor): "
+        "that walk stays sequential, as the last row shows.",
+    ]
+
+
+def fleet_scale_section(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return ["(fleet_scale has not been run: `benchmarks/run-all`)"]
+    delay = _num(next(r for r in rows if r["note"])["note"].split()[1])
+    sizes = [g for g in dict.fromkeys(r["group"] for r in rows) if " " not in g]
+    by = {(r["group"], r["contender"]): _num(r["median"]) for r in rows}
+    fleets = [r["contender"] for r in rows if r["group"] == sizes[0]]
+    table = [
+        [size, *[f"{by[size, name] * 1000:.0f} ms ({by[size, name] / delay:.2f}x)"
+                 for name in fleets]]
+        for size in sizes
+    ]  # fmt: skip
+    costs = [
+        "open file descriptors",
+        "resident memory (KiB)",
+        "Python heap (KiB)",
+        "resident memory, a CA bundle per client (KiB)",
+        "CPU time (µs)",
+    ]
+    per = [[size, *[f"{by[f'{size} per server', c]:.1f}" for c in costs]] for size in sizes]
+    largest = sizes[-1]
+    worst = max(by[largest, name] for name in fleets) / delay
+    best = min(by[largest, name] for name in fleets) / delay
+    cpu = by[f"{largest} per server", "CPU time (µs)"]
+    verdict = "met" if worst <= 1.5 else "not met"
+    return [
+        f"#### Fleet fan-out over real loopback servers, each answering after "
+        f"{delay * 1000:.0f} ms",
+        "",
+        _provenance(rows) + " The open-file soft limit was raised to the hard limit.",
+        "",
+        _table(
+            ["servers", *[f"`{name}`" for name in fleets]], table, right=set(range(len(fleets) + 1))
+        ),
+        "",
+        _table(
+            [
+                "servers",
+                "fds per server",
+                "RSS KiB per server",
+                "heap KiB per server",
+                "RSS KiB per server, a TLS context each (before)",
+                "CPU µs per server",
+            ],
+            per,
+            right={0, 1, 2, 3, 4, 5},
+        ),
+        "",
+        f"- Target (issue 13): a fleet query within 1.5x of one round trip at {largest} "
+        f"servers: {best:.2f}x..{worst:.2f}x, {verdict}. The fan-out is bound by the client's "
+        f"CPU, {cpu:.0f} µs per server on the one event loop, so {largest} servers need "
+        f"about {cpu * int(largest) / 1e6:.2f} s of CPU whatever the concurrency; 1.5x of "
+        f"{delay * 1000:.0f} ms at this size leaves {1.5 * delay / int(largest) * 1e6:.0f} µs "
+        "per server. Why, and what would close it: benchmarks/README.md (`fleet_scale.py`).",
+    ]
+
+
 def render() -> str:
     """The section between the markers, markers excluded."""
     lines = [
@@ -264,6 +401,12 @@ def render() -> str:
         *request_section(read("request_overhead")),
         "",
         *fanout_section(read("fanout")),
+        "",
+        *pagination_section(read("pagination")),
+        "",
+        *memory_section(read("memory")),
+        "",
+        *fleet_scale_section(read("fleet_scale")),
         "",
     ]
     return "\n".join(lines)

@@ -2,8 +2,9 @@
 
     python benchmarks/plots.py
 
-Throughput bars (parse_speed), start-up bars (import_time), and fan-out scaling (fanout),
-each drawn from its CSV with the interquartile range as error bars.
+Throughput bars (parse_speed), start-up bars (import_time), fan-out scaling (fanout),
+pagination bars (pagination) and memory against the number of runs (memory), each drawn
+from its CSV (bars with the interquartile range as error bars).
 """
 
 from __future__ import annotations
@@ -64,6 +65,27 @@ def main() -> None:
         axes.legend()
         figure.tight_layout()
         figure.savefig(RESULTS / "fanout.png", dpi=100)
+        plt.close(figure)
+    pagination = read("pagination")
+    if pagination:
+        _bars(plt, "pagination", pagination, "seconds (median, IQR)", pagination[0]["note"])
+    memory = [r for r in read("memory") if r["group"].endswith("| rss")]
+    if memory:
+        figure, axes = plt.subplots(figsize=(7, 4))
+        for group in dict.fromkeys(r["group"] for r in memory):
+            for mode in ("iter()", "list()"):
+                mine = [
+                    r for r in memory if r["group"] == group and r["contender"].startswith(mode)
+                ]
+                counts = [int(r["contender"].split()[1].replace(",", "")) for r in mine]
+                axes.plot(counts, [float(r["median"]) for r in mine], marker="o",
+                          label=f"{group.split(' | ')[0]}: {mode}")  # fmt: skip
+        axes.set_xlabel("runs listed")
+        axes.set_ylabel("peak RSS growth (MiB)")
+        axes.set_title("Memory while listing")
+        axes.legend(fontsize=7)
+        figure.tight_layout()
+        figure.savefig(RESULTS / "memory.png", dpi=100)
         plt.close(figure)
     log(f"plots written to {RESULTS}")
 

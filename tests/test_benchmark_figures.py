@@ -32,7 +32,15 @@ def test_readme_figures_are_generated_from_the_committed_results(figures: Module
 
 
 def test_every_benchmark_has_committed_results(figures: ModuleType) -> None:
-    for name in ("parse_speed", "import_time", "request_overhead", "fanout"):
+    for name in (
+        "parse_speed",
+        "import_time",
+        "request_overhead",
+        "fanout",
+        "pagination",
+        "memory",
+        "fleet_scale",
+    ):
         rows = figures.read(name)
         assert rows, f"benchmarks/results/{name}.csv is missing"
         assert all(row["recorded_at"] and row["load_start"] for row in rows)

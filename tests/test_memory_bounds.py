@@ -1,13 +1,15 @@
 """What a listing keeps in memory while it walks (issue 13, target 4): in the servers' default
-order (id ascending) the Pager remembers only the previous page's (or batch of pages') runs, so `iter()` over any
-number of runs holds a page or two; in any other order it remembers every run it yielded, so
-a run moved by an update or an insert ahead of the walk is still never yielded twice.
+order (id ascending) the Pager remembers only the previous page's runs (or batch of pages
+fetched ahead), so `iter()` over any number of runs holds a bounded number of pages; in any
+other order it remembers every run it yielded, so a run moved by an update or an insert
+ahead of the walk is still never yielded twice.
 
 Counts of what the Pager retains, not timings or byte sizes: deterministic on any machine.
 benchmarks/memory.py measures the process's peak memory."""
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 from mockserver import MockServer, v1_run, v1_server
 
 from airflow_bridge import Client, _prefetch
+from airflow_bridge._env import tls_context
 
 V1_RUNS = "/api/v1/dags/etl/dagRuns"
 
@@ -73,3 +76,14 @@ def test_any_other_order_remembers_every_run_yielded(order_by: str) -> None:
     ids, retained = walk(offset_server(100, repeat_at={50: "r3"}), order_by=order_by)
     assert ids.count("r3") == 1  # five pages on, still dropped
     assert retained[-1] == len(ids)
+
+
+def test_clients_built_with_default_verification_share_one_tls_context() -> None:
+    # Each httpx client given verify=True loads the CA bundle again (about 0.8 MB and 17 ms
+    # a client, benchmarks/fleet_scale.py): a fleet's servers share one context instead.
+    shared = tls_context(True, None)
+    assert isinstance(shared, ssl.SSLContext) and shared is tls_context(True, None)
+    assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
+    assert tls_context(False, None) is False
+    own = ssl.create_default_context()
+    assert tls_context(own, None) is own
