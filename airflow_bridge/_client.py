@@ -254,14 +254,19 @@ def to_reply(response: httpx.Response) -> Reply:
     )
 
 
-def never_sent(exc: httpx.TransportError) -> bool:
+def never_sent(exc: httpx.TransportError | ssl.SSLError) -> bool:
     """Whether a transport failure happened before the request could reach the server (a
     refused connection, a connect or pool timeout): then any request may be sent again."""
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-def transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
-    """The typed error for a request that got no answer; a timeout names its phase."""
+def transport_error(
+    request: httpx.Request, exc: httpx.TransportError | ssl.SSLError
+) -> TransportError:
+    """The typed error for a request that got no answer; a timeout names its phase.
+
+    A raw `ssl.SSLError` counts too: over anyio's TLS stream, TLS 1.3's certificate-required
+    alert arrives on the first read and leaves httpcore unwrapped (seen with httpx 0.28)."""
     detail = str(exc) or type(exc).__name__
     method, url = request.method, str(request.url)
     for timeout, phase in _TIMEOUT_PHASES:

@@ -99,12 +99,6 @@ def test_tls_from_a_context(pki: dict[str, Any], tmp_path: Path) -> None:
     assert all("bridge-cli@example.com" in str(s["peer"]) for s in pki["seen"])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="AsyncClient over anyio's TLS stream: TLS 1.3's certificate-required alert arrives "
-    "on the first read and leaves httpcore as a raw ssl.SSLError (seen 2026-11-29), not "
-    "TransportError, so the CLI shows a traceback; the driver should map it (not the CLI)",
-)
 def test_a_missing_client_certificate_is_a_transport_error(pki: dict[str, Any]) -> None:
     for _ in range(3):  # the alert races the request: either way it must be a TransportError
         no_cert = get("--server", pki["url"], "--token", "t", "--ca-bundle", str(pki["ca"]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import ssl
 import time
 from typing import Any, TypeVar
 
@@ -136,7 +137,7 @@ class AsyncDriver:
         async with self._slots:
             try:
                 response = await self._http.send(request, **sent_with)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, ssl.SSLError) as exc:
                 error = transport_error(request, exc)
                 error.__cause__ = exc  # raised later by the plan, as `raise ... from exc`
                 answer = plans.Lost(error, sent=not never_sent(exc))
