@@ -203,3 +203,22 @@ def test_keyset_pages_are_never_fetched_ahead() -> None:
     assert ids(client(server).dag_runs.list("etl", page_size=10)) == [f"r{i}" for i in range(200)]
     assert server.most_in_flight == 1
     assert all("offset" not in params for params in server.sent)
+
+
+def test_a_list_failing_in_a_batch_keeps_the_batches_before_it_and_rest_finishes() -> None:
+    # The page at 50 fails in the batch 30..60: the runs of earlier batches are the partial
+    # result, and `.rest` asks for that batch again: nothing lost, nothing twice.
+    failing = {"count": 1}
+
+    def answer(start: int, page: list[str]) -> list[str] | int:
+        if start == 50 and failing["count"]:
+            failing["count"] -= 1
+            return 500
+        return page
+
+    server = PagedServer(100, answer=answer)
+    with pytest.raises(ServerError) as raised:
+        client(server, retries=0).dag_runs.list("etl", page_size=10)
+    partial = raised.value.partial  # type: ignore[attr-defined]
+    assert ids(partial) == [f"r{i}" for i in range(30)]  # the first page and the batch 10..30
+    assert ids(partial) + ids(partial.rest) == [f"r{i}" for i in range(100)]
