@@ -12,7 +12,17 @@ import anyio
 import pytest
 from fleet_fakes import CREDS, V1_RUNS, V2_RUNS, broken, day, fake, seed, sent
 
-from airflow_bridge import AsyncClient, AsyncDagRuns, Client, DagRuns, DagRunState
+from airflow_bridge import (
+    AsyncClient,
+    AsyncDagRuns,
+    AsyncDags,
+    AsyncTaskInstances,
+    Client,
+    DagRuns,
+    DagRunState,
+    Dags,
+    TaskInstances,
+)
 from airflow_bridge.errors import (
     NotFound,
     ServerError,
@@ -22,10 +32,14 @@ from airflow_bridge.errors import (
 from airflow_bridge.fleet import (
     AsyncFleet,
     AsyncFleetDagRuns,
+    AsyncFleetDags,
+    AsyncFleetTaskInstances,
     Fleet,
     FleetConfigError,
     FleetDagRuns,
+    FleetDags,
     FleetError,
+    FleetTaskInstances,
     Server,
     ServerOutcome,
     ServerTimeout,
@@ -491,6 +505,81 @@ def test_fleet_operations_are_the_facades_operations(fleet_runs: type, client_ru
         assert parameters(signature) == parameters(client_ops[name]), name
         returned = str(signature.return_annotation)
         assert returned.startswith(("FleetResult[", "RunStream", "AsyncRunStream")), name
+
+
+#: The facade's streams that the runbook views leave out (a FleetResult holds whole answers).
+STREAMS = {"iter", "iter_logs"}
+
+
+@pytest.mark.parametrize(
+    ("fleet_view", "facade"),
+    [
+        (FleetDags, Dags),
+        (AsyncFleetDags, AsyncDags),
+        (FleetTaskInstances, TaskInstances),
+        (AsyncFleetTaskInstances, AsyncTaskInstances),
+    ],
+)
+def test_fleet_runbook_views_take_the_facades_parameters(fleet_view: type, facade: type) -> None:
+    """`fleet.dags` and `fleet.task_instances`: every facade operation but the streams,
+    with the same parameters, each returning a FleetResult."""
+    fleet_ops, client_ops = operations(fleet_view), operations(facade)
+    assert sorted(fleet_ops) == sorted(set(client_ops) - STREAMS)
+    for name, signature in fleet_ops.items():
+        assert parameters(signature) == parameters(client_ops[name]), name
+        assert str(signature.return_annotation).startswith("FleetResult["), name
+
+
+def test_the_runbook_across_a_fleet_of_both_generations_and_a_sync_member() -> None:
+    """dags and task_instances fan out like dag_runs: every member (async 3.3.2, async
+    2.10.5, a sync 2.10.4 client in threads), labelled by name, each server's refusal its
+    own outcome."""
+    servers = {v: fake(v, assets=True) for v in ("3.3.2", "2.10.5", "2.10.4")}
+    for airflow in servers.values():
+        airflow.auto = 1
+    members: dict[str, Any] = {
+        "af3": Server("http://af3:8080", **CREDS, transport=servers["3.3.2"].async_transport()),
+        "af2": Server("http://af2:8080", **CREDS, transport=servers["2.10.5"].async_transport()),
+        "sync2": Client("http://s2:8080", **CREDS, transport=servers["2.10.4"].transport()),
+    }
+    with Fleet(members) as fleet:
+        paused = fleet.dags.list(paused=True, tags=["bridge"])
+        assert {(d.server, d.dag_id) for d in paused} == {
+            (name, "bridge_failing") for name in members
+        }
+        unpaused = fleet.dags.unpause("bridge_failing")
+        assert not unpaused.errors and all(not d.is_paused for d in unpaused)
+        assert [d.server for d in fleet.dags.get("bridge_failing")] == list(members)
+        fleet.dag_runs.trigger("bridge_failing", run_id="fleet-rb")
+        finished = fleet.dag_runs.wait("bridge_failing", "fleet-rb", interval=0.01)
+        assert {r.state for r in finished} == {"failed"}
+        failed = fleet.task_instances.failed("bridge_failing", "fleet-rb")
+        assert {(ti.server, ti.task_id) for ti in failed} == {(n, "explode") for n in members}
+        states = fleet.task_instances.list("bridge_failing", "fleet-rb", states=["success"])
+        assert {ti.task_id for ti in states} == {"setup"}
+        (one,) = fleet.select("af2").task_instances.get("bridge_failing", "fleet-rb", "explode")
+        assert (one.server, one.state, one.try_number) == ("af2", "failed", 1)
+        logs = fleet.task_instances.logs("bridge_failing", "fleet-rb", "explode")
+        assert set(logs.per_server) == set(members)
+        for records in logs.per_server.values():
+            assert any("planned failure" in r.message for r in records)
+        dry = fleet.task_instances.clear("bridge_failing", "fleet-rb", only_failed=True)
+        assert {
+            (name, ti.task_id) for name, (c,) in dry.per_server.items() for ti in c.task_instances
+        } == {(n, t) for n in members for t in ("explode", "after")}
+        assert {s.state("fleet-rb") for s in servers.values()} == {"failed"}  # a dry run
+        cleared = fleet.task_instances.clear(
+            "bridge_failing", "fleet-rb", task_ids=["explode"], dry_run=False
+        )
+        assert not cleared.errors and set(cleared.per_server) == set(members)
+        assert {ti.task_id for c in cleared for ti in c.task_instances} == {"explode"}
+        assert {s.state("fleet-rb") for s in servers.values()} == {"queued"}
+        missing = fleet.task_instances.list("bridge_failing", "no-such-run")
+        assert list(missing.errors) == ["af3"] and isinstance(missing.errors["af3"], NotFound)
+        # Airflow 2 lists a run it lacks as empty (fixtures/2.10.5/ti_list_unknown_run.json)
+        assert missing.per_server == {"af2": (), "sync2": ()}
+        fleet.dags.pause("bridge_failing")
+        assert {d.server for d in fleet.dags.list(paused=True)} == set(members)
 
 
 def test_a_sync_client_member_refuses_unknown_operations_and_iter() -> None:

@@ -11,24 +11,34 @@ with Fleet.from_file("fleet.toml") as fleet:
 `AsyncFleet` is the same API with `await`.
 """
 
-from airflow_bridge.fleet._async import AsyncFleet, AsyncFleetDagRuns, AsyncRunStream
+from airflow_bridge.fleet._async import (
+    AsyncFleet,
+    AsyncFleetDagRuns,
+    AsyncFleetDags,
+    AsyncFleetTaskInstances,
+    AsyncRunStream,
+)
 from airflow_bridge.fleet._config import FleetConfigError, FleetFile, Server, load_fleet_file
 from airflow_bridge.fleet._members import ServerStatus
 from airflow_bridge.fleet._order import MERGEABLE
 from airflow_bridge.fleet._result import FleetError, FleetResult, ServerOutcome, ServerTimeout
-from airflow_bridge.fleet._sync import Fleet, FleetDagRuns, RunStream
+from airflow_bridge.fleet._sync import Fleet, FleetDagRuns, FleetDags, FleetTaskInstances, RunStream
 
 __all__ = [
     "MERGEABLE",
     "AsyncFleet",
     "AsyncFleetDagRuns",
+    "AsyncFleetDags",
+    "AsyncFleetTaskInstances",
     "AsyncRunStream",
     "Fleet",
     "FleetConfigError",
     "FleetDagRuns",
+    "FleetDags",
     "FleetError",
     "FleetFile",
     "FleetResult",
+    "FleetTaskInstances",
     "RunStream",
     "Server",
     "ServerOutcome",

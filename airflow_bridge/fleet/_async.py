@@ -13,14 +13,23 @@ inside its own task, so a new fleet detects all its servers concurrently on firs
 from __future__ import annotations
 
 import os
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from airflow_bridge import AssetEvent, ClearResult, DagRun, DagRunState, ServerInfo
+from airflow_bridge import (
+    AssetEvent,
+    ClearResult,
+    Dag,
+    DagRun,
+    DagRunState,
+    LogRecord,
+    ServerInfo,
+    TaskInstance,
+)
 from airflow_bridge.errors import AirflowBridgeError
 from airflow_bridge.retries import RetryPolicy
 
@@ -32,8 +41,10 @@ from ._core import (
     FleetCore,
     MemberSpec,
     Rounds,
+    dags_of,
     stamp,
     stamp_clear,
+    task_instances_of,
 )
 from ._fanout import Progress
 from ._members import ServerStatus
@@ -88,6 +99,10 @@ class AsyncFleet:
 
     #: The DagRun operations, on every selected server at once.
     dag_runs: AsyncFleetDagRuns
+    #: The DAG operations (get, list, pause, unpause), on every selected server at once.
+    dags: AsyncFleetDags
+    #: A run's task instances, their logs, and clearing them, on every selected server.
+    task_instances: AsyncFleetTaskInstances
 
     def __init__(
         self,
@@ -114,6 +129,8 @@ class AsyncFleet:
         self._portal = portal
         self._owner = owner
         self.dag_runs = AsyncFleetDagRuns(core, portal)
+        self.dags = AsyncFleetDags(core, portal)
+        self.task_instances = AsyncFleetTaskInstances(core, portal)
 
     def _view(self, core: FleetCore) -> Self:
         view = object.__new__(type(self))
@@ -604,6 +621,295 @@ class AsyncFleetDagRuns:
                 ),
                 label=stamp,
                 extra_time=timeout + interval,
+            )
+        )
+
+
+class AsyncFleetDags:
+    """`fleet.dags`: the facade's DAG operations on every selected server at once.
+
+    Each method takes the arguments of the `dags` method of the same name (a test keeps them
+    equal) and checks them the same way, before anything is sent. Each returns a
+    `FleetResult`: what the servers that succeeded returned, each DAG's `server` set to the
+    member's name, and one outcome per server; a server's typed error (`NotFound`,
+    `UnsupportedOperation` for a filter its release lacks, `ServerTimeout`, ...) is in
+    `result.errors`, never raised. `iter()` has no fleet form: `list(limit=)` bounds it.
+
+    Every method raises `InvalidArgument` for arguments no server takes (as the facade
+    does), and RuntimeError when the fleet is closed.
+
+    Args:
+        core: The fleet's members and bounds (the fleet builds its `dags`).
+        portal: Where the fleet's coroutines run.
+    """
+
+    def __init__(self, core: FleetCore, portal: AsyncPortal) -> None:
+        self._core = core
+        self._portal = portal
+
+    async def get(self, dag_id: str) -> FleetResult[Dag]:
+        """The DAG from every server that has it.
+
+        Args:
+            dag_id: The DAG.
+
+        Returns:
+            The DAG from each server that has it; `NotFound` from the others.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each(dags_of, lambda dags: dags.get(dag_id), label=stamp)
+        )
+
+    async def list(
+        self,
+        *,
+        paused: bool | None = None,
+        tags: Sequence[str] | None = None,
+        dag_id_pattern: str | None = None,
+        limit: int | None = None,
+    ) -> FleetResult[Dag]:
+        """DAGs from every server, server by server, each server's ordered by dag_id.
+
+        Args:
+            paused: True: only paused DAGs; False: only unpaused; None: both (Airflow 2.6+
+                and 3).
+            tags: Only DAGs with any of these tags (Airflow 2.2+ and 3).
+            dag_id_pattern: An SQL LIKE pattern on dag_id (Airflow 2.3+ and 3).
+            limit: At most this many DAGs per server; None for all.
+
+        Returns:
+            Every server's DAGs in `items`; `per_server` tells whose they are.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each_many(
+                dags_of,
+                lambda dags: dags.list(
+                    paused=paused, tags=tags, dag_id_pattern=dag_id_pattern, limit=limit
+                ),
+                label=stamp,
+            )
+        )
+
+    async def pause(self, dag_id: str) -> FleetResult[Dag]:
+        """Pause the DAG on every server (their scheduler starts none of its runs).
+
+        Args:
+            dag_id: The DAG.
+
+        Returns:
+            The DAG after the change from every server that has it.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each(dags_of, lambda dags: dags.pause(dag_id), label=stamp)
+        )
+
+    async def unpause(self, dag_id: str) -> FleetResult[Dag]:
+        """Unpause the DAG on every server, so their scheduler starts its runs.
+
+        Args:
+            dag_id: The DAG.
+
+        Returns:
+            The DAG after the change from every server that has it.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each(dags_of, lambda dags: dags.unpause(dag_id), label=stamp)
+        )
+
+
+class AsyncFleetTaskInstances:
+    """`fleet.task_instances`: a run's task instances, logs and clearing on every server.
+
+    Each method takes the arguments of the `task_instances` method of the same name (a test
+    keeps them equal) and returns a `FleetResult` with one outcome per server, each task
+    instance's `server` set to the member's name. A run id is the same on every server only
+    if you chose it. `iter()` and `iter_logs()` (streams, `follow=`) have no fleet form.
+
+    Every method raises `InvalidArgument` for arguments no server takes (as the facade
+    does), and RuntimeError when the fleet is closed.
+
+    Args:
+        core: The fleet's members and bounds (the fleet builds its `task_instances`).
+        portal: Where the fleet's coroutines run.
+    """
+
+    def __init__(self, core: FleetCore, portal: AsyncPortal) -> None:
+        self._core = core
+        self._portal = portal
+
+    async def list(
+        self, dag_id: str, run_id: str, *, states: Sequence[str] | None = None
+    ) -> FleetResult[TaskInstance]:
+        """The run's task instances from every server that has the run.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            states: Only instances in these states, any case.
+
+        Returns:
+            Every server's task instances in `items`; `per_server` tells whose they are.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each_many(
+                task_instances_of, lambda tis: tis.list(dag_id, run_id, states=states), label=stamp
+            )
+        )
+
+    async def failed(self, dag_id: str, run_id: str) -> FleetResult[TaskInstance]:
+        """The run's task instances in state `failed`, from every server that has the run.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+
+        Returns:
+            Every server's failed task instances in `items`.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each_many(
+                task_instances_of, lambda tis: tis.failed(dag_id, run_id), label=stamp
+            )
+        )
+
+    async def get(
+        self, dag_id: str, run_id: str, task_id: str, *, map_index: int = -1
+    ) -> FleetResult[TaskInstance]:
+        """One task instance from every server that has it.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            task_id: The task.
+            map_index: -1 for a task that is not mapped, else a mapped instance's index.
+
+        Returns:
+            The task instance from each server that has it; `NotFound` from the others.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each(
+                task_instances_of,
+                lambda tis: tis.get(dag_id, run_id, task_id, map_index=map_index),
+                label=stamp,
+            )
+        )
+
+    async def logs(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        *,
+        try_number: int | None = None,
+        map_index: int = -1,
+    ) -> FleetResult[LogRecord]:
+        """A try's whole log as it is now, from every server that has the task instance.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            task_id: The task.
+            try_number: The try (>= 1); None reads each server's latest try.
+            map_index: -1 for a task that is not mapped, else a mapped instance's index.
+
+        Returns:
+            Every server's records in `items`, oldest first per server; `per_server` tells
+            whose they are.
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each_many(
+                task_instances_of,
+                lambda tis: tis.logs(
+                    dag_id, run_id, task_id, try_number=try_number, map_index=map_index
+                ),
+            )
+        )
+
+    async def clear(
+        self,
+        dag_id: str,
+        run_id: str,
+        *,
+        task_ids: Sequence[str] | None = None,
+        only_failed: bool = False,
+        include_downstream: bool = False,
+        reset_dag_run: bool = True,
+        dry_run: bool = True,
+    ) -> FleetResult[ClearResult]:
+        """Clear chosen task instances of the run on every server; a dry run (default) only
+        lists them.
+
+        Args:
+            dag_id: The run's DAG.
+            run_id: The run.
+            task_ids: Only these tasks; None: every task of the run.
+            only_failed: Only failed and upstream-failed instances.
+            include_downstream: Also the tasks downstream of the chosen ones.
+            reset_dag_run: Put a finished run back to be scheduled.
+            dry_run: True (default) lists what would be cleared and changes nothing.
+
+        Returns:
+            One `ClearResult` per server that has the run (`UnsupportedOperation` before
+            Airflow 2.4).
+
+        Raises:
+            InvalidArgument: An argument no server takes, before anything is sent.
+            RuntimeError: The fleet is closed, or a sync `Fleet` is called from its own
+                progress callback.
+        """
+        return await self._portal.run(
+            self._core.each(
+                task_instances_of,
+                lambda tis: tis.clear(
+                    dag_id,
+                    run_id,
+                    task_ids=task_ids,
+                    only_failed=only_failed,
+                    include_downstream=include_downstream,
+                    reset_dag_run=reset_dag_run,
+                    dry_run=dry_run,
+                ),
+                label=stamp_clear,
             )
         )
 

@@ -2,7 +2,8 @@
 
 `AsyncFleet` awaits these coroutines; `Fleet` (generated from it) hands them to its loop
 thread. A fleet operation is one `Operation`: a function of one member's `AsyncDagRuns`
-(see `Member.runs`), fanned out by `one()` or `many()`.
+(see `Member.runs`), fanned out by `one()` or `many()`; `each()`/`each_many()` do the same
+for another facade of the member (`dags_of`, `task_instances_of`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 import attrs
 
-from airflow_bridge import AsyncClient, AsyncDagRuns, ClearResult, Client, DagRun, ServerInfo
+from airflow_bridge import (
+    AsyncClient,
+    AsyncDagRuns,
+    AsyncDags,
+    AsyncTaskInstances,
+    ClearResult,
+    Client,
+    Dag,
+    DagRun,
+    ServerInfo,
+    TaskInstance,
+)
 from airflow_bridge.errors import AirflowBridgeError
 from airflow_bridge.retries import RetryPolicy
 
@@ -29,6 +41,9 @@ if TYPE_CHECKING:
     from airflow_bridge import RunFilters
 
 T = TypeVar("T")
+R = TypeVar("R")
+#: What a fleet labels with the member's name (their `server` field).
+S = TypeVar("S", DagRun, Dag, TaskInstance)
 #: One fleet member as given: a `Server` spec (the fleet builds and owns its client) or a
 #: ready-made client of either kind.
 MemberSpec: TypeAlias = Server | AsyncClient | Client
@@ -41,9 +56,22 @@ DEFAULT_MAX_CONCURRENCY = 256
 DEFAULT_PER_SERVER = 4
 
 
-def stamp(name: str, run: DagRun) -> DagRun:
-    """The run labelled with the fleet member's name instead of its base URL."""
-    return attrs.evolve(run, server=name)
+def stamp(name: str, item: S) -> S:
+    """The run (DAG, task instance) labelled with the fleet member's name instead of its
+    base URL."""
+    return attrs.evolve(item, server=name)
+
+
+def runs_of(member: Member) -> AsyncDagRuns:
+    return member.runs
+
+
+def dags_of(member: Member) -> AsyncDags:
+    return member.dags
+
+
+def task_instances_of(member: Member) -> AsyncTaskInstances:
+    return member.task_instances
 
 
 def stamp_clear(name: str, cleared: ClearResult) -> ClearResult:
@@ -162,20 +190,41 @@ class FleetCore:
         self, operation: Operation[T], *, label: Label[T] | None = None, extra_time: float = 0.0
     ) -> FleetResult[T]:
         """`operation` on every member: one value each, labelled with its name if asked."""
-
-        async def work(member: Member) -> tuple[T]:
-            value = await operation(member.runs)
-            return (value if label is None else label(member.name, value),)
-
-        return await self.gather(work, extra_time=extra_time)
+        return await self.each(runs_of, operation, label=label, extra_time=extra_time)
 
     async def many(
         self, operation: Operation[Sequence[T]], *, label: Label[T] | None = None
     ) -> FleetResult[T]:
         """`operation` on every member: a sequence each, items labelled if asked."""
+        return await self.each_many(runs_of, operation, label=label)
+
+    async def each(
+        self,
+        facade: Callable[[Member], R],
+        operation: Callable[[R], Awaitable[T]],
+        *,
+        label: Label[T] | None = None,
+        extra_time: float = 0.0,
+    ) -> FleetResult[T]:
+        """`operation` on each member's `facade` (e.g. `dags_of`): one value each."""
+
+        async def work(member: Member) -> tuple[T]:
+            value = await operation(facade(member))
+            return (value if label is None else label(member.name, value),)
+
+        return await self.gather(work, extra_time=extra_time)
+
+    async def each_many(
+        self,
+        facade: Callable[[Member], R],
+        operation: Callable[[R], Awaitable[Sequence[T]]],
+        *,
+        label: Label[T] | None = None,
+    ) -> FleetResult[T]:
+        """`operation` on each member's `facade`: a sequence each, items labelled if asked."""
 
         async def work(member: Member) -> list[T]:
-            values = await operation(member.runs)
+            values = await operation(facade(member))
             return [v if label is None else label(member.name, v) for v in values]
 
         return await self.gather(work)

@@ -4,11 +4,11 @@ A member wraps an `AsyncClient` (native) or a sync `Client` (its calls run in wo
 so a fleet built from plain `Client`s still fans out; a thread past its server's deadline is
 abandoned, not waited for, and ends at its client's own HTTP timeout).
 
-The fleet reaches every member through one interface, `Member.runs`, typed as
-`AsyncDagRuns`: a fleet operation is written once, as a function of it. For a sync client
-it is `DagRuns` with each call moved to a worker thread; that is sound because `DagRuns` is
-generated from `AsyncDagRuns` (scripts/unasync.py), so the two have the same methods and
-parameters.
+The fleet reaches every member through one interface, `Member.runs` (and `Member.dags`,
+`Member.task_instances`), typed as the async facade: a fleet operation is written once, as a
+function of it. For a sync client it is the sync facade with each call moved to a worker
+thread; that is sound because the sync facades are generated from the async ones
+(scripts/unasync.py), so the two have the same methods and parameters.
 """
 
 from __future__ import annotations
@@ -24,7 +24,18 @@ import anyio.to_thread
 import attrs
 import httpx
 
-from airflow_bridge import AsyncClient, AsyncDagRuns, Client, DagRun, DagRuns, ServerInfo
+from airflow_bridge import (
+    AsyncClient,
+    AsyncDagRuns,
+    AsyncDags,
+    AsyncTaskInstances,
+    Client,
+    DagRun,
+    DagRuns,
+    Dags,
+    ServerInfo,
+    TaskInstances,
+)
 from airflow_bridge.adapters import BY_API
 from airflow_bridge.errors import AuthenticationError, PermissionDenied
 
@@ -66,9 +77,12 @@ class ServerStatus:
 
 
 class _InThreads:
-    """`DagRuns` with `AsyncDagRuns`' interface: each call runs in a worker thread."""
+    """A sync facade (`DagRuns`, `Dags`, `TaskInstances`) with its async twin's interface:
+    each call runs in a worker thread."""
 
-    def __init__(self, runs: DagRuns, threads: anyio.CapacityLimiter) -> None:
+    def __init__(
+        self, runs: DagRuns | Dags | TaskInstances, threads: anyio.CapacityLimiter
+    ) -> None:
         self._runs = runs
         self._threads = threads
 
@@ -111,6 +125,20 @@ class Member:
         if isinstance(self.client, AsyncClient):
             return self.client.dag_runs
         return cast(AsyncDagRuns, _InThreads(self.client.dag_runs, self.threads))
+
+    @property
+    def dags(self) -> AsyncDags:
+        """The member's DAG operations, awaitable whatever the kind of client."""
+        if isinstance(self.client, AsyncClient):
+            return self.client.dags
+        return cast(AsyncDags, _InThreads(self.client.dags, self.threads))
+
+    @property
+    def task_instances(self) -> AsyncTaskInstances:
+        """The member's task-instance operations, awaitable whatever the kind of client."""
+        if isinstance(self.client, AsyncClient):
+            return self.client.task_instances
+        return cast(AsyncTaskInstances, _InThreads(self.client.task_instances, self.threads))
 
     async def info(self) -> ServerInfo:
         """The server's version and API generation (detected on first use, then cached)."""
