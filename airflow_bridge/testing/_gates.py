@@ -32,6 +32,9 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
         "health.triggerer": "2.6.2",  # "New in version 2.6.2" (2.10 spec)
         "health.dag_processor": "2.7.0",  # not in 2.6.3's health schema nor its recording
         "pendulum3": "2.8.0",  # the installed pendulum words its TypeError differently
+        # a real clearTaskInstances answers the instances it cleared; 2.6 runs its query again
+        # after clearing, so only_failed answers [] (recorded on 2.6.3; its endpoint's code)
+        "clear_answers_cleared": "2.7.0",
         "trigger_data_interval": "2.9.0",  # readOnly in the schema before (2.6.3-2.8.4)
         # in 2.9.3's recorded DAGs and task instances, not in 2.8.4's
         **dict.fromkeys(("dag.dag_display_name", "dag.max_consecutive_failed_dag_runs"), "2.9.0"),
@@ -44,6 +47,7 @@ ADDED_IN: Mapping[str, Mapping[str, str | None]] = {
     },
     # From the 3.0.0 and 3.2.1 specs, the 3.3.2 sources and recordings of 3.0.6 to 3.3.2.
     "v2": {
+        "clear_answers_cleared": "3.0.0",  # recorded on 3.0.6 to 3.3.2
         "route.wait": "3.1.0",
         **dict.fromkeys(("run.duration", "run.triggering_user_name"), "3.1.0"),
         **{f"{kind}.dag_display_name": "3.1.0" for kind in ("run", "dag_version", "task")},

@@ -8,12 +8,14 @@ instance looks on the wire is the dialect's (`ti_body`, `missing_ti`, `cleared_b
 
 from __future__ import annotations
 
+import functools
 import uuid
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from airflow_bridge.testing._chain import CLEARABLE_FAILED
+from airflow_bridge.testing._gates import Release
 from airflow_bridge.testing._http import Abort, Call, Response, Route
 from airflow_bridge.testing._state import QUEUED, RUNNING, DagSpec, Run, Store, TaskInstance
 
@@ -82,6 +84,7 @@ class TaskInstanceEndpoints:
     """The task instance endpoints of `Api`; the dialect supplies the shapes and errors."""
 
     store: Store
+    release: Release
     prefix: ClassVar[str]
 
     @property
@@ -170,7 +173,8 @@ class TaskInstanceEndpoints:
                 raise self.missing_ti("clear_task_instances", {**call.params, "dag_run_id": run_id})
         cleared = []
         for run in runs:
-            tis = chosen(
+            select = functools.partial(
+                chosen,
                 dag.spec,
                 run,
                 values.get("task_ids"),
@@ -179,8 +183,11 @@ class TaskInstanceEndpoints:
                 downstream=values.get("include_downstream", False),
                 upstream=values.get("include_upstream", False),
             )
+            tis = select()
             if not values.get("dry_run", True):
                 reset = values.get("reset_dag_runs", True)
                 clear_instances(self.store, run, tis, reset_run=reset)
+                if not self.release.has("clear_answers_cleared"):
+                    tis = select()  # 2.6 answers its query run again, after the clear
             cleared += [(run, ti) for ti in tis]
         return self.ok(self.cleared_body(cleared))

@@ -129,7 +129,8 @@ def test_runbook(live_server: dict[str, Any]) -> None:
     assert seen["no_log_before_first_try"] == []
     assert seen["dry_run"] == [("after", -1), ("explode", -1)]
     assert seen["still_failed"] == "failed"
-    assert seen["cleared"] == ["after", "explode"]  # only_failed: upstream_failed too
+    # only_failed: upstream_failed too; 2.6 answers [] (it runs its query again after clearing)
+    assert seen["cleared"] == ([] if version < (2, 7) else ["after", "explode"])
     assert seen["requeued"] is True
     assert seen["second_run"] == "failed"
     assert seen["second_try"] == ("failed", 2)
