@@ -20,10 +20,12 @@ MISSING_EXTRA = (
 try:
     from airflow_bridge.cli._app import cli, probe
     from airflow_bridge.cli._contexts import config
+    from airflow_bridge.cli._dags import dags
     from airflow_bridge.cli._demo import demo
     from airflow_bridge.cli._fake_server import fake_server
     from airflow_bridge.cli._migrate import migrate
     from airflow_bridge.cli._runs import runs
+    from airflow_bridge.cli._tasks import clear_tasks, logs, tasks
 
     cli.add_command(config)
 except ModuleNotFoundError as error:
@@ -42,4 +44,17 @@ else:
         cli.main(prog_name="airflow-bridge", auto_envvar_prefix=None)
 
 
-__all__ = ["cli", "config", "demo", "fake_server", "main", "migrate", "probe", "runs"]
+__all__ = [
+    "clear_tasks",
+    "cli",
+    "config",
+    "dags",
+    "demo",
+    "fake_server",
+    "logs",
+    "main",
+    "migrate",
+    "probe",
+    "runs",
+    "tasks",
+]

@@ -19,7 +19,7 @@ import click
 from click.shell_completion import CompletionItem
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from airflow_bridge.errors import AuthenticationError
+from airflow_bridge.errors import AuthenticationError, InvalidArgument
 from airflow_bridge.fleet import AsyncFleet, FleetConfigError, Server, ServerOutcome
 from airflow_bridge.fleet._config import AUTH_SCHEMES, server_tags
 
@@ -101,7 +101,10 @@ class Settings:
                 with progress(label, len(fleet)) as tick:
                     return await work(fleet.with_progress(tick))
 
-        return asyncio.run(main())
+        try:
+            return asyncio.run(main())
+        except InvalidArgument as exc:  # the facade's check, before anything was sent
+            raise click.UsageError(str(exc)) from None
 
     async def _say_detected(self, fleet: AsyncFleet) -> None:
         infos = await fleet.server_info()

@@ -14,6 +14,14 @@
 - a deletion (`delete`): server, dag_id, run_id, deleted, status ("deleted", "not found" or
   the error's type);
 - a task instance a clear touched: server, dag_id, run_id, task_id, map_index, state;
+- a DAG (`dags list/pause/unpause`): every `Dag` field (server, api, dag_id, is_paused,
+  is_stale, tags, owners, schedule, description, fileloc, next_logical_date, next_run_after,
+  next_data_interval_start, next_data_interval_end, has_import_errors, extra);
+- a task instance (`runs tasks`): every `TaskInstance` field (server, api, dag_id, run_id,
+  task_id, map_index, state, try_number, max_tries, start_date, end_date, duration (seconds),
+  operator, hostname, queue, pool, note, extra);
+- a log record (`runs logs`): server, dag_id, run_id, task_id, map_index, try_number (as
+  asked; null: the latest try), timestamp, level, source, message, extra;
 - an asset event (`events`): server, uri, name, group, timestamp, source_dag_id,
   source_task_id, source_run_id, source_map_index, extra.
 """
@@ -21,15 +29,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
 from rich.text import Text
 
-from airflow_bridge import AssetEvent, ClearedTaskInstance, DagRun
+from airflow_bridge import AssetEvent, ClearedTaskInstance, Dag, DagRun, LogRecord, TaskInstance
 from airflow_bridge.fleet import FleetResult, ServerStatus
 
-from ._render import Column, seconds, state, when
+from ._render import MISSING, Column, seconds, state, when
 
 #: The JSON keys and CSV header: every DagRun field, where it came from first.
 RUN_FIELDS = (
@@ -173,7 +182,7 @@ TI_COLUMNS = (
     Column("server", "server", optional=False),
     Column("dag_id", "dag", optional=False),
     Column("run_id", "run id", optional=False),
-    Column("task_id", "task", fold=True),
+    Column("task_id", "task", optional=False),
     Column("map_index", "map index"),
     Column("state", "state", state),
 )
@@ -224,3 +233,94 @@ def event_record(server: str, event: AssetEvent) -> dict[str, Any]:
         "source_map_index": event.source_map_index,
         "extra": dict(event.extra),
     }
+
+
+def _plain(_inst: Any, _field: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _fields(model: type) -> tuple[str, ...]:
+    """A model's fields, server and api first (as in CSV)."""
+    names = [f.name for f in attrs.fields(model)]
+    return ("server", "api", *(n for n in names if n not in ("server", "api")))
+
+
+def model_record(item: Dag | TaskInstance, fields: tuple[str, ...]) -> dict[str, Any]:
+    data = attrs.asdict(item, value_serializer=_plain)
+    return {key: data[key] for key in fields}
+
+
+DAG_FIELDS = _fields(Dag)
+DAG_COLUMNS = (
+    Column("server", "server", optional=False),
+    Column("dag_id", "dag", optional=False),
+    Column("is_paused", "paused", lambda paused: "paused" if paused else "no"),
+    Column("schedule", "schedule", fold=True, max_width=24),
+    Column("next_run_after", "next run", when),
+    Column("tags", "tags", lambda tags: ", ".join(tags) or MISSING, fold=True, max_width=20),
+    Column(
+        "owners", "owners", lambda owners: ", ".join(owners) or MISSING, fold=True, max_width=16
+    ),
+)
+
+TASK_FIELDS = _fields(TaskInstance)
+TASK_COLUMNS = (
+    *TI_COLUMNS[:4],
+    Column("map_index", "map", lambda index: "" if index == -1 else str(index), optional=False),
+    Column("state", "state", state),
+    Column("try_number", "try"),
+    Column("start_date", "start", when),
+    Column("duration", "took", seconds),
+    Column("operator", "operator", fold=True, max_width=20),
+    Column("hostname", "host", fold=True, max_width=20),
+)
+
+LOG_FIELDS = (
+    "server",
+    "dag_id",
+    "run_id",
+    "task_id",
+    "map_index",
+    "try_number",
+    "timestamp",
+    "level",
+    "source",
+    "message",
+    "extra",
+)
+
+#: What a log line shows (tsv: these columns; a table prints `log_line`s instead).
+LOG_COLUMNS = (
+    Column("server", "server", optional=False),
+    Column("timestamp", "timestamp"),
+    Column("level", "level"),
+    Column("source", "source"),
+    Column("message", "message", fold=True),
+)
+
+
+def log_record(server: str, where: Mapping[str, Any], record: LogRecord) -> dict[str, Any]:
+    """`where`: dag_id, run_id, task_id, map_index and try_number, as asked."""
+    return {
+        "server": server,
+        **where,
+        "timestamp": None if record.timestamp is None else record.timestamp.isoformat(),
+        "level": record.level,
+        "source": record.source,
+        "message": record.message,
+        "extra": dict(record.extra),
+    }
+
+
+def log_line(record: Mapping[str, Any], *, with_server: bool) -> str:
+    """`timestamp level source message` (the parts a server gave), the server first when
+    several answer."""
+    parts = [record["timestamp"], record["level"], record["source"], record["message"]]
+    text = " ".join(str(part) for part in parts if part not in (None, ""))
+    return f"{record['server']} {text}" if with_server else text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -14,7 +13,7 @@ import anyio
 import attrs
 import click
 
-from airflow_bridge import AsyncClient, DagRun, RunType
+from airflow_bridge import AsyncClient, ClearResult, DagRun, RunType, TaskInstance
 from airflow_bridge.errors import AirflowBridgeError, NotFound
 from airflow_bridge.fleet import MERGEABLE, AsyncFleet, FleetResult, Server, ServerOutcome
 
@@ -57,7 +56,7 @@ def show_runs(
     raise SystemExit(report(result))
 
 
-def _confirm(settings: Settings, what: str, yes: bool, *, always: bool = False) -> None:
+def confirm(settings: Settings, what: str, yes: bool, *, always: bool = False) -> None:
     confirm_write(
         what, servers_of(settings), yes=yes, explicit=bool(settings.select), always=always
     )
@@ -285,25 +284,23 @@ def trigger(
 
     A run of a paused DAG stays queued: the command says on which servers DAG_ID is paused,
     or with --unpause unpauses it there first."""
-    _confirm(settings, f"trigger {dag_id}", yes)
-    servers = servers_of(settings)
-    timeout = settings.target.settings.get("timeout")
+    confirm(settings, f"trigger {dag_id}", yes)
     if not then_wait:
 
         async def fire(fleet: AsyncFleet) -> FleetResult[DagRun]:
-            await _paused_check(servers, timeout, dag_id, unpause=unpause)
+            await _paused_check(fleet, dag_id, unpause=unpause)
             return await fleet.dag_runs.trigger(dag_id, **options)
 
         show_runs(settings, settings.run(fire, label="triggering"), empty="nothing triggered")
 
     async def work(fleet: AsyncFleet) -> Waited:
-        await _paused_check(servers, timeout, dag_id, unpause=unpause)
+        await _paused_check(fleet, dag_id, unpause=unpause)
         triggered = await fleet.dag_runs.trigger(dag_id, **options)
         run_ids = {run.server: run.run_id for run in triggered}
         if not run_ids:
             return Waited({}, set(), dict(triggered.errors), 0.0)
         waited = await _wait(fleet.select(*run_ids), dag_id, run_ids, wait_timeout, interval)
-        waited = await waited.with_failed_tasks(servers, timeout)
+        waited = await waited.with_failed_tasks(fleet)
         return attrs.evolve(waited, errors={**triggered.errors, **waited.errors})
 
     show_waited(settings, dag_id, settings.run(work, label=None), empty="nothing triggered")
@@ -315,7 +312,7 @@ async def each_client(
     work: Callable[[str, AsyncClient], Awaitable[None]],
 ) -> None:
     """`work(name, client)` on a client of its own per server, concurrently, for what the
-    fleet does not expose (DAGs, task instances); clients are closed afterwards."""
+    fleet does not expose (the streams: following a log); clients are closed afterwards."""
 
     async def one(name: str, server: Server) -> None:
         client, http = server.connect(timeout)
@@ -331,57 +328,37 @@ async def each_client(
             group.start_soon(one, name, server)
 
 
-async def _paused_check(
-    servers: Mapping[str, Server], timeout: float | None, dag_id: str, *, unpause: bool
-) -> None:
+async def _paused_check(fleet: AsyncFleet, dag_id: str, *, unpause: bool) -> None:
     """Warn where DAG_ID is paused (its runs would stay queued), or unpause it there; a
     server that cannot answer is left to the trigger to report."""
-    paused: list[str] = []
-    unpaused: list[str] = []
-    refused: list[str] = []
-
-    async def check(name: str, client: AsyncClient) -> None:
-        try:
-            dag = await client.dags.get(dag_id)
-            if dag.is_paused and unpause:
-                await client.dags.unpause(dag_id)
-                unpaused.append(name)
-            elif dag.is_paused:
-                paused.append(name)
-        except AirflowBridgeError as exc:
-            if unpause:
-                refused.append(f"{name} ({type(exc).__name__}: {exc})")
-
-    await each_client(servers, timeout, check)
-    if paused:
-        err_console().print(
+    fleet = fleet.with_progress(None)  # the command's progress counts its own call
+    found = await fleet.dags.get(dag_id)
+    paused = [dag.server for dag in found if dag.is_paused]
+    console = err_console()
+    if paused and not unpause:
+        console.print(
             f"warning: {dag_id} is paused on {', '.join(sorted(paused))}: its run will stay "
             "queued until the DAG is unpaused (--unpause does it first)",
             style="yellow",
         )
-    if unpaused:
-        err_console().print(f"unpaused {dag_id} on {', '.join(sorted(unpaused))}")
-    for refusal in refused:
-        err_console().print(f"warning: could not unpause {dag_id} on {refusal}", style="yellow")
+    if not unpause:
+        return
+    refused = dict(found.errors)
+    if paused:
+        done = await fleet.select(*paused).dags.unpause(dag_id)
+        refused |= done.errors
+        if done.items:
+            console.print(f"unpaused {dag_id} on {', '.join(sorted(d.server for d in done))}")
+    for name, exc in refused.items():
+        console.print(
+            f"warning: could not unpause {dag_id} on {name} ({type(exc).__name__}: {exc})",
+            style="yellow",
+        )
 
 
-async def _failed_tasks(
-    servers: Mapping[str, Server], timeout: float | None, runs: Mapping[str, DagRun]
-) -> dict[str, list[str]]:
-    """Each failed run's failed task instances (`task_id`, `[map_index]` when mapped),
-    by server; a server that cannot say is left out."""
-    found: dict[str, list[str]] = {}
-
-    async def ask(name: str, client: AsyncClient) -> None:
-        run = runs[name]
-        with contextlib.suppress(AirflowBridgeError):
-            failed = await client.task_instances.failed(run.dag_id, run.run_id)
-            found[name] = [
-                ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else "") for ti in failed
-            ]
-
-    await each_client({n: servers[n] for n in runs}, timeout, ask)
-    return found
+def ti_label(ti: TaskInstance) -> str:
+    """`task_id`, with `[map_index]` when mapped."""
+    return ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else "")
 
 
 @runs.command(
@@ -399,7 +376,7 @@ Examples:
 @click.pass_obj
 def set_state(settings: Settings, dag_id: str, run_id: str, state: str, yes: bool) -> None:
     """Mark a run queued, success or failed (servers refuse running)."""
-    _confirm(settings, f"set {dag_id}/{run_id} {state}", yes)
+    confirm(settings, f"set {dag_id}/{run_id} {state}", yes)
     show_runs(
         settings,
         settings.run(lambda f: f.dag_runs.set_state(dag_id, run_id, state), label="updating"),
@@ -421,7 +398,7 @@ Examples:
 @click.pass_obj
 def note(settings: Settings, dag_id: str, run_id: str, text: str, yes: bool) -> None:
     """Set a run's note (Airflow 2.5+ and 3)."""
-    _confirm(settings, f"set the note of {dag_id}/{run_id}", yes)
+    confirm(settings, f"set the note of {dag_id}/{run_id}", yes)
     show_runs(
         settings,
         settings.run(lambda f: f.dag_runs.set_note(dag_id, run_id, text), label="updating"),
@@ -447,22 +424,33 @@ it then asks whether to clear them. With --yes: cleared at once."""
 @click.pass_obj
 def clear(settings: Settings, dag_id: str, run_id: str, only_failed: bool, yes: bool) -> None:
     """Clear a run's task instances so they run again; without --yes, only show which."""
-    if yes:
-        _confirm(settings, f"clear {dag_id}/{run_id}", yes=True)
-        result = settings.run(
-            lambda f: f.dag_runs.clear(dag_id, run_id, dry_run=False, only_failed=only_failed),
-            label="clearing",
-        )
-        show_runs(settings, _cleared(result), empty="nothing cleared")
 
-    async def work(fleet: AsyncFleet) -> tuple[Exit, FleetResult[Any] | None]:
-        dry = await fleet.dag_runs.clear(dag_id, run_id, dry_run=True, only_failed=only_failed)
-        records = [
-            ti_record(name, ti)
-            for name, results in dry.per_server.items()
-            for cleared_run in results
-            for ti in cleared_run.task_instances
-        ]
+    def send(fleet: AsyncFleet, dry_run: bool) -> Awaitable[FleetResult[ClearResult]]:
+        return fleet.dag_runs.clear(dag_id, run_id, dry_run=dry_run, only_failed=only_failed)
+
+    clear_flow(
+        settings, yes, send, lambda r: show_runs(settings, _cleared(r), empty="nothing cleared")
+    )
+
+
+Clearing = Callable[[AsyncFleet, bool], Awaitable[FleetResult[ClearResult]]]
+
+
+def clear_flow(
+    settings: Settings,
+    yes: bool,
+    send: Clearing,
+    show: Callable[[FleetResult[ClearResult]], NoReturn],
+) -> NoReturn:
+    """`send(fleet, dry_run)`: with --yes at once; else a dry run lists the task instances
+    that would be cleared, then (on a terminal) asks, and clears on the servers that have
+    some. `show` prints what a real clear returned and exits."""
+    if yes:
+        show(settings.run(lambda f: send(f, False), label="clearing"))
+
+    async def work(fleet: AsyncFleet) -> tuple[Exit, FleetResult[ClearResult] | None]:
+        dry = await send(fleet, True)
+        records = cleared_records(dry)
         asking = sys.stdin.isatty() and bool(records)
         caption = f"dry run: {len(records)} task instances would be cleared"
         caption += "" if asking else "; add --yes to clear them"
@@ -475,14 +463,22 @@ def clear(settings: Settings, dag_id: str, run_id: str, only_failed: bool, yes: 
             return code, None
         names = sorted({record["server"] for record in records}, key=fleet.names.index)
         click.confirm(f"Clear them on {', '.join(names)}?", abort=True, err=True)
-        return code, await fleet.select(*names).dag_runs.clear(
-            dag_id, run_id, dry_run=False, only_failed=only_failed
-        )
+        return code, await send(fleet.select(*names), False)
 
     code, cleared = settings.run(work, label=None)
     if cleared is None:
         raise SystemExit(code)
-    show_runs(settings, _cleared(cleared), empty="nothing cleared")
+    show(cleared)
+
+
+def cleared_records(result: FleetResult[ClearResult]) -> list[dict[str, Any]]:
+    """One record per task instance a clear touched (or would), server by server."""
+    return [
+        ti_record(name, ti)
+        for name, results in result.per_server.items()
+        for cleared_run in results
+        for ti in cleared_run.task_instances
+    ]
 
 
 def _cleared(result: FleetResult[Any]) -> FleetResult[DagRun]:
@@ -506,7 +502,7 @@ Examples:
 @click.pass_obj
 def delete(settings: Settings, dag_id: str, run_id: str, yes: bool) -> None:
     """Delete a run (and its task instances) on every selected server; a status per server."""
-    _confirm(settings, f"delete {dag_id}/{run_id}", yes, always=True)
+    confirm(settings, f"delete {dag_id}/{run_id}", yes, always=True)
     result = settings.run(lambda f: f.dag_runs.delete(dag_id, run_id), label="deleting")
     records = [
         {
@@ -569,13 +565,10 @@ def wait(
 ) -> None:
     """Wait until the run succeeds or fails on every selected server, with a live status line."""
 
-    servers = servers_of(settings)
-    timeout = settings.target.settings.get("timeout")
-
     async def work(fleet: AsyncFleet) -> Waited:
         waited = await _wait(fleet, dag_id, dict.fromkeys(fleet.names, run_id), wait_timeout,
                              interval)  # fmt: skip
-        return await waited.with_failed_tasks(servers, timeout)
+        return await waited.with_failed_tasks(fleet)
 
     show_waited(settings, dag_id, settings.run(work, label=None))
 
@@ -590,14 +583,21 @@ class Waited:
     elapsed: float
     failed_tasks: dict[str, list[str]] = attrs.field(factory=dict)
 
-    async def with_failed_tasks(
-        self, servers: Mapping[str, Server], timeout: float | None
-    ) -> Waited:
-        """This wait plus the failed task instances of each run that ended failed."""
+    async def with_failed_tasks(self, fleet: AsyncFleet) -> Waited:
+        """This wait plus the failed task instances of each run that ended failed (a server
+        that cannot say is left out)."""
         failed = {n: r for n, r in self.latest.items() if r.state == "failed"}
-        if not failed:
-            return self
-        return attrs.evolve(self, failed_tasks=await _failed_tasks(servers, timeout, failed))
+        found: dict[str, list[str]] = {}
+
+        async def ask(name: str, run: DagRun) -> None:
+            result = await fleet.select(name).task_instances.failed(run.dag_id, run.run_id)
+            for tis in result.per_server.values():
+                found[name] = [ti_label(ti) for ti in tis]
+
+        async with anyio.create_task_group() as group:
+            for name, run in failed.items():
+                group.start_soon(ask, name, run)
+        return attrs.evolve(self, failed_tasks=found) if found else self
 
 
 def show_waited(
