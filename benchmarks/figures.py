@@ -5,7 +5,7 @@
     python benchmarks/figures.py --check   # exit 1 if README.md differs from the CSVs
 
 The figures cannot drift from what was measured: `benchmarks/run-all` measures, writes the
-CSVs and then this; tests/test_benchmark_figures.py checks README.md against the CSVs.
+CSVs and then this; tests/project/test_benchmark_figures.py checks README.md against the CSVs.
 Stdlib only, so the check runs anywhere.
 """
 

@@ -4,7 +4,9 @@
 Every test runs the real `cli` group (click's runner: stdin is not a terminal) against a
 fleet of FakeAirflow servers of both generations (3.3.2 and 2.10.5) on 127.0.0.1, seeded
 with the project's test DAGs (`bridge_failing`: setup >> explode >> after, paused at
-creation, explode always fails); one test goes through the installed console script.
+creation, explode always fails); one test goes through the installed console script, one
+on a pseudo-terminal, and one follows a scripted Airflow 3 log endpoint (the fake serves a
+finished try's whole log at once, so it cannot show polling).
 """
 
 from __future__ import annotations
@@ -15,17 +17,23 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 from fleet_fakes import PASSWORD, fake, sent
+from mockserver import v2_server
+from test_cli_tty import converse
 
+import airflow_bridge.cli._tasks as tasks_module
 from airflow_bridge.cli import cli
 from airflow_bridge.cli._records import DAG_FIELDS, LOG_FIELDS, TASK_FIELDS
+from airflow_bridge.fleet import Server
 from airflow_bridge.testing import FakeAirflow
 
 FAILURE = "bridge_failing: planned failure for the runbook tests"
@@ -320,3 +328,70 @@ def test_the_console_script(fleet_file: Path, failed_run: str) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert FAILURE in done.stdout
+
+
+def test_follow_polls_until_the_log_ends_and_prints_each_record_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--follow against a scripted Airflow 3 log endpoint answering as the facade's
+    `LogFollower` expects of a running task (not a recording): a record and a token, then
+    nothing new with the same token (wait --interval, ask again), then the last record and
+    no token (the log ended). The CLI asks three times, pausing between, and prints each
+    record once as a `timestamp level source message` line."""
+    path = "/api/v2/dags/etl/dagRuns/r1/taskInstances/load/logs/1"
+    answers = [
+        {"content": [{"timestamp": "2024-05-01T00:00:01Z", "event": "starting",
+                      "level": "info", "filename": "task.py", "lineno": 7}],
+         "continuation_token": "t1"},
+        {"content": [], "continuation_token": "t1"},
+        {"content": [{"timestamp": "2024-05-01T00:00:09Z", "event": "done", "level": "info",
+                      "filename": "task.py", "lineno": 9}],
+         "continuation_token": None},
+    ]  # fmt: skip
+    asked: list[tuple[float, str | None]] = []
+
+    def logs(request: Any) -> Any:
+        asked.append((time.monotonic(), request.url.params.get("token")))
+        return httpx.Response(200, json=answers[len(asked) - 1])
+
+    mock = v2_server({("GET", path): logs})
+    server = Server("http://mock:8080", username="admin", password="pw",
+                    transport=mock.async_transport())  # fmt: skip
+    monkeypatch.setattr(tasks_module, "servers_of", lambda _settings: {"mock": server})
+    result = CliRunner().invoke(
+        cli,
+        ["--server", "http://mock:8080", "-u", "admin", "-p", "pw", "-o", "table", "runs",
+         "logs", "etl", "r1", "load", "--try", "1", "--follow", "--interval", "0.2"],
+        env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "2024-05-01T00:00:01+00:00 info task.py:7 starting",
+        "2024-05-01T00:00:09+00:00 info task.py:9 done",
+    ]
+    assert [token for _, token in asked] == [None, "t1", "t1"]
+    assert asked[2][0] - asked[1][0] >= 0.2  # it waited --interval before asking again
+
+
+# -- on a terminal ------------------------------------------------------------------------------
+
+
+def test_on_a_terminal_pause_asks_first_and_clear_tasks_asks_after_its_dry_run(
+    fleet_file: Path, servers: dict[str, FakeAirflow], failed_run: str
+) -> None:
+    """On a pty: `dags pause` aimed at two servers lists them and sends nothing when
+    declined; `runs clear-tasks` shows the dry run, then asks, then clears on both."""
+    declined, said_no = converse(["--fleet", str(fleet_file), "dags", "pause", "etl"],
+                                 [("Continue?", "n")])  # fmt: skip
+    assert declined == 1, said_no
+    assert "pause etl on 2 server(s):" in said_no
+    assert not any(sent(a, "PATCH") for a in servers.values())
+    code, screen = converse(
+        ["--fleet", str(fleet_file), "runs", "clear-tasks", "bridge_failing", failed_run,
+         "--only-failed"],
+        [("Clear them on", "y")],
+    )  # fmt: skip
+    assert code == 0, screen
+    assert "4 task instances would be cleared" in screen and "Clear them on af3, af2?" in screen
+    assert "cleared 4 task instances on af3, af2" in screen
+    assert {a.state(failed_run) for a in servers.values()} == {"queued"}

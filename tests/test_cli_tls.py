@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from test_tls import RUN_ID, serve
+from unit.test_tls import RUN_ID, serve
 
 from airflow_bridge.cli import cli
 

@@ -3,7 +3,7 @@ and the README's kept differences, pinned as they are.
 
 Each test runs once per live server (2.10.5 and 3.3.2 by default). Runs created here have a
 unique id prefix and a logical date in a random minute of their own (so filters see only
-them), and are deleted at the end. tests/test_sameness_inputs.py checks the same against the
+them), and are deleted at the end. tests/unit/test_sameness_inputs.py checks the same against the
 fakes and scripted transports.
 """
 

@@ -31,7 +31,7 @@ from airflow_bridge.errors import (
 )
 from airflow_bridge.models import ServerInfo
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # Recorded from real servers, and derived for releases that cannot run here (2.0-2.5).
 RECORDED = sorted(FIXTURES.glob("*/*.json"))
 SERVER_ONLY = ("health", "version", "other_generation", "token_", "wait_stream")

@@ -20,7 +20,7 @@ from airflow_bridge import Client
 from airflow_bridge.errors import InvalidArgument, NotFound, UnsupportedOperation
 from airflow_bridge.models import ServerInfo
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SCENARIOS = ("dag_get", "dags_list_pattern", "ti_list", "ti_list_failed", "ti_get")
 SCENARIOS += ("ti_get_not_found", "ti_logs", "clear_ti_dry_run")
 DATA = {

@@ -15,7 +15,7 @@ import pytest
 from airflow_bridge import Client
 from airflow_bridge.testing import FakeAirflow
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RECORDED = sorted(p.parent.name for p in FIXTURES.glob("*/ti_list.json"))
 
 

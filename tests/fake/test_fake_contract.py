@@ -26,7 +26,7 @@ import pytest
 
 from airflow_bridge.testing import Clock, FakeAirflow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 
 

@@ -15,7 +15,7 @@ from airflow_bridge.adapters.matrix import END, START, capability_table
 from airflow_bridge import Client
 from airflow_bridge.errors import UnsupportedOperation
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(timezone.utc)
 
 

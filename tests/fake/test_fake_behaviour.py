@@ -120,7 +120,7 @@ def test_a_queued_run_marked_success_skips_its_unstarted_tasks_on_3_3_only() -> 
 def test_every_gate_the_code_asks_about_is_in_the_table() -> None:
     from airflow_bridge.testing._gates import ADDED_IN
 
-    folder = Path(__file__).resolve().parent.parent / "airflow_bridge" / "testing"
+    folder = Path(__file__).resolve().parents[2] / "airflow_bridge" / "testing"
     for module, apis in {"_v1": ["v1"], "_v2": ["v2"], "_api": ["v1", "v2"]}.items():
         asked = re.findall(r'release\.has\("([^"]+)"\)', (folder / f"{module}.py").read_text())
         assert asked
@@ -367,7 +367,7 @@ def test_serve_forever_runs_until_stopped() -> None:
 
 
 def test_the_fake_imports_nothing_from_the_library_it_checks() -> None:
-    package = Path(__file__).resolve().parent.parent / "airflow_bridge" / "testing"
+    package = Path(__file__).resolve().parents[2] / "airflow_bridge" / "testing"
     allowed = ("airflow_bridge.testing", "httpx", "anyio", "pytest")
     for module in package.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):

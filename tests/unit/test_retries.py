@@ -701,7 +701,7 @@ def test_the_readme_retry_table_is_the_declared_one() -> None:
 
     table = retry_table()
     assert all(f"| {name} |" in table for name in OPERATION_RULES)
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     found = README_TABLE.search(readme)
     assert found is not None, "README.md lost its retry-table markers"
     assert found.group(1) == table

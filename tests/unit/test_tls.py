@@ -24,7 +24,7 @@ from airflow_bridge.errors import Redirected, TransportError
 trustme = pytest.importorskip("trustme")
 
 RECORDED = json.loads(
-    (Path(__file__).parent.parent / "fixtures" / "2.10.5" / "get.json").read_text()
+    (Path(__file__).resolve().parents[2] / "fixtures" / "2.10.5" / "get.json").read_text()
 )
 RUN_PATH = RECORDED["request"]["path"]
 RUN_ID = RECORDED["response"]["body"]["dag_run_id"]

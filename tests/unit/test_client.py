@@ -433,7 +433,7 @@ def test_unknown_filter_names_and_order_fields_are_type_and_value_errors() -> No
 
 def paged(total: int, cap: int) -> MockServer:
     """A v2 server holding `total` runs that never returns more than `cap` a page; a 3.1
-    server, which pages by offset only (keyset pages: tests/test_sameness_state.py)."""
+    server, which pages by offset only (keyset pages: tests/unit/test_sameness_state.py)."""
     runs = [v2_run(f"r{i}") for i in range(total)]
 
     def list_runs(request: httpx.Request) -> httpx.Response:

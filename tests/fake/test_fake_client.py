@@ -111,7 +111,7 @@ def test_a_viewer_may_read_but_not_write(fake_airflow: FakeAirflow) -> None:
 def test_injected_5xx_and_html_pages_are_server_errors(fake_airflow: FakeAirflow) -> None:
     fake_airflow.inject("trigger", status=503, retry_after=7)
     fake_airflow.inject("get", status=502, html=True)
-    with connect(fake_airflow, retries=0) as client:  # retries: tests/test_retries.py
+    with connect(fake_airflow, retries=0) as client:  # retries: tests/unit/test_retries.py
         assert client.server.api == fake_airflow.api  # detection is not a "trigger" or "get"
         with pytest.raises(ServerError) as failed:
             client.dag_runs.trigger("bridge_plain", run_id="r1")

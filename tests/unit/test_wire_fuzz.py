@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from airflow_bridge.errors import InvalidResponse
 from airflow_bridge.models import ServerInfo
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ADAPTERS: dict[str, Adapter] = {
     "2.10.5": V1Adapter(ServerInfo(base_url="http://a", api="v1", version="2.10.5")),
     "3.3.2": V2Adapter(ServerInfo(base_url="http://b", api="v2", version="3.3.2")),

@@ -14,7 +14,7 @@ import pytest
 
 import airflow_bridge
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # pyproject.toml's [project] version (tomllib is not in Python 3.10).
 DECLARED = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
 

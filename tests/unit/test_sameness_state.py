@@ -31,7 +31,7 @@ from airflow_bridge.errors import ApiError, BadRequest, InvalidArgument, Partial
 from airflow_bridge.testing import FakeAirflow
 
 UTC = timezone.utc
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PLAIN = "bridge_plain"
 V1_RUNS, V2_RUNS = "/api/v1/dags/etl/dagRuns", "/api/v2/dags/etl/dagRuns"
 PAST, FUTURE = datetime(2000, 1, 1, tzinfo=UTC), datetime(2098, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ import pytest
 
 import airflow_bridge
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_script() -> ModuleType:
