@@ -27,6 +27,7 @@ from airflow_bridge._client import (
 )
 from airflow_bridge._env import client_arguments
 from airflow_bridge.auth.provider import TokenProvider, TokenSource
+from airflow_bridge.errors import InvalidArgument
 from airflow_bridge.models import ServerInfo
 from airflow_bridge.retries import (
     DEFAULT_MAX_CONCURRENCY,
@@ -120,26 +121,32 @@ class AsyncClient:
         on_event: EventHook | None = None,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
-        settings = Settings(
-            base_url,
-            username=username,
-            password=password,
-            token=token,
-            auth=auth,
-            api=api,
-            network=transport is None and http_client is None,
-        )
-        options = http_options(
-            timeout=timeout,
-            verify=verify,
-            headers=headers,
-            transport=transport,
-            http_client=http_client,
-            max_body=max_body,
-        )
-        policy = retry_policy(retries)
-        slots = concurrency(max_concurrency)
-        event_hook(on_event)
+        try:
+            settings = Settings(
+                base_url,
+                username=username,
+                password=password,
+                token=token,
+                auth=auth,
+                api=api,
+                network=transport is None and http_client is None,
+            )
+            options = http_options(
+                timeout=timeout,
+                verify=verify,
+                headers=headers,
+                transport=transport,
+                http_client=http_client,
+                max_body=max_body,
+            )
+            policy = retry_policy(retries)
+            slots = concurrency(max_concurrency)
+            event_hook(on_event)
+        except InvalidArgument as error:
+            # A traceback's locals (pytest --showlocals, rich) would show the credentials:
+            # drop them, and the frames of the checks that held them, before raising.
+            del base_url, username, password, token, auth
+            raise error.with_traceback(None) from None
         self._base_url = settings.base_url
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**options)

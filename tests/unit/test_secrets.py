@@ -149,12 +149,6 @@ def test_pytest_showlocals_tracebacks_of_failed_calls_show_no_secret(
     assert not leaks(output, issued_tokens(fake)), textwrap.shorten(output, 4000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AsyncClient.__init__/Client.__init__ keep password= as a plain local while "
-    "Settings checks the arguments; needs `password = hidden(password)` style rebinding there "
-    "(airflow_bridge/_async/client.py, not this change's file)",
-)
 def test_pytest_showlocals_traceback_of_a_refused_constructor_shows_no_secret(
     pytester: pytest.Pytester,
 ) -> None:
