@@ -211,8 +211,9 @@ A fleet file:
   tags = ["eu"]
 
 \b
-Writes (trigger, set-state, note, clear --yes, delete) aimed at more than one server ask
-first on a terminal, listing the servers; elsewhere they need --yes or an explicit -s.
+Writes (trigger, set-state, note, delete, dags pause/unpause) aimed at more than one server
+ask first on a terminal, listing the servers; elsewhere they need --yes or an explicit -s.
+clear and clear-tasks are dry runs unless --yes.
 
 \b
 Output: -o (before or after the subcommand) table on a terminal, tsv when piped (the

@@ -1,5 +1,5 @@
 """Confirmation before a write reaches several servers (`trigger`, `set-state`, `note`,
-`clear --yes`, `delete`).
+`delete`, `dags pause`/`unpause`; `clear`/`clear-tasks` are dry runs unless --yes).
 
 On a terminal the servers are listed and the user asked; elsewhere (a script, CI) the
 command needs `--yes` or an explicit `-s`, so a fleet file never gets written to by
