@@ -76,7 +76,8 @@ Examples:
 )
 @output_options
 def runs() -> None:
-    """DAG runs on every selected server: list, get, trigger, change, clear, delete, wait."""
+    """DAG runs on every selected server: list, get, trigger, change, clear, delete, wait;
+    a run's task instances (tasks, clear-tasks) and their logs."""
 
 
 @runs.command(
