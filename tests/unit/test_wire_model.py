@@ -184,3 +184,11 @@ _PARSE = (
     "V2Adapter(ServerInfo(base_url='http://b', api='v2')).parse_run(Reply(200, {}, "
     'b\'{"dag_id": "d", "dag_run_id": "r"}\')); '
 )
+
+
+def test_integers_beyond_64_bits_are_kept_exact_with_or_without_orjson() -> None:
+    # orjson 3.13 reads them as floats; the decoder sends such bodies to the stdlib
+    from airflow_bridge.adapters._json import loads
+
+    body = b'{"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}'
+    assert loads(body) == {"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}
