@@ -72,6 +72,9 @@ class Settings:
             raise InvalidArgument(f"give one kind of credentials, not {' and '.join(given)}")
         if (username is None) != (password is None):
             raise InvalidArgument("username and password go together")
+        for name, value in (("username", username), ("password", password)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidArgument(f"{name} must be a str, not {type(value).__name__}")
         if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
@@ -178,6 +181,13 @@ def http_options(
     `ssl.SSLContext`; a path string (deprecated by httpx 0.28) is refused with how to make
     the context.
     """
+    if isinstance(timeout, bool) or not (
+        isinstance(timeout, httpx.Timeout)
+        or (isinstance(timeout, int | float) and timeout > 0 and timeout == timeout)
+    ):
+        raise InvalidArgument(
+            f"timeout must be a positive number of seconds or an httpx.Timeout, not {timeout!r}"
+        )
     if isinstance(verify, str):
         raise InvalidArgument(
             "verify takes True, False or an ssl.SSLContext, not a path; for a CA bundle "

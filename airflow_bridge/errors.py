@@ -610,3 +610,8 @@ def error_class(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return ERRORS_BY_STATUS.get(status, ApiError)
+
+
+class ClientClosed(AirflowBridgeError, RuntimeError):
+    """The client was closed (`close()`, `aclose()` or the end of its `with` block) before this
+    call: make a new client. Nothing was sent."""

@@ -99,7 +99,8 @@ class Client:
             a callable nor a TokenProvider, an unknown `api`, a `verify` that
             is not a bool or `ssl.SSLContext` (a CA bundle path says how to make one), or
             `http_client` together with timeout, verify, headers, transport or max_body,
-            a `max_body` below 1 byte, a `retries`
+            a `max_body` below 1 byte, a `timeout` that is not a positive number of seconds
+            or an `httpx.Timeout`, a username or password that is not a str, a `retries`
             that is neither a RetryPolicy nor an int >= 0, a `max_concurrency` below 1, or
             an `on_event` that is not callable.
     """
@@ -177,7 +178,11 @@ class Client:
         return cls(**{**client_arguments(env), **options})
 
     def __repr__(self) -> str:
-        detected = self._driver.detected
+        # also on a half-built client (a refused argument): tracebacks with locals call it
+        driver = getattr(self, "_driver", None)
+        if driver is None:
+            return f"{type(self).__name__}(<not constructed>)"
+        detected = driver.detected
         api = detected.api if detected else "not detected yet"
         return f"{type(self).__name__}({self._base_url!r}, api={api!r})"
 

@@ -34,7 +34,7 @@ from airflow_bridge._client import (
 from airflow_bridge._prefetch import Concurrent
 from airflow_bridge._sync.auth import LoginAuth
 from airflow_bridge.adapters import Adapter
-from airflow_bridge.errors import AuthenticationError
+from airflow_bridge.errors import AuthenticationError, ClientClosed
 from airflow_bridge.retries import Event, EventHook, RetryPolicy
 
 T = TypeVar("T")
@@ -125,6 +125,10 @@ class Driver:
 
     def _send(self, step: plans.Send) -> plans.Answer:
         """One attempt: the reply, or `Lost` with the typed error (a redirect is raised)."""
+        if self._http.is_closed:
+            raise ClientClosed(
+                f"this client of {self._settings.base_url} is closed: make a new one"
+            )
         request = self._http.build_request(
             step.request.method,
             self._settings.base_url + step.request.path,

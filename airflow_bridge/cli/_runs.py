@@ -106,14 +106,14 @@ that date last), and --limit applies to the merged list.""",
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(STATES),
+    type=click.Choice(STATES, case_sensitive=False),
     help="Only runs in this state (repeatable).",
 )
 @click.option(
     "--run-type",
     "run_types",
     multiple=True,
-    type=click.Choice([t.value for t in RunType]),
+    type=click.Choice([*(t.value for t in RunType), "dataset_triggered"], case_sensitive=False),
     help="Only runs of this type (repeatable).",
 )
 @click.option(
@@ -256,7 +256,11 @@ Examples:
 {WAIT_HELP}"""
 )
 @click.argument("dag_id")
-@click.option("--run-id", help="The run's id (default: the server makes one).")
+@click.option(
+    "--run-id",
+    help="The run's id (default: one the client makes, manual__<time>_<random>, so a resend "
+    "after a lost answer cannot make a second run).",
+)
 @click.option(
     "--logical-date", callback=when_option, metavar="WHEN", help="Default: the server chooses."
 )
@@ -371,7 +375,7 @@ Examples:
 )
 @click.argument("dag_id")
 @click.argument("run_id")
-@click.argument("state", type=click.Choice(SETTABLE))
+@click.argument("state", type=click.Choice(SETTABLE, case_sensitive=False))
 @YES
 @output_options
 @click.pass_obj

@@ -43,7 +43,7 @@ Examples:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(TI_STATES),
+    type=click.Choice(TI_STATES, case_sensitive=False),
     help="Only task instances in this state (repeatable).",
 )
 @click.option("--failed", is_flag=True, help="Only the failed ones (not upstream_failed).")

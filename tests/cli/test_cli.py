@@ -116,6 +116,9 @@ def test_csv_has_a_stable_header_and_one_row_per_run(fleet_file: Path) -> None:
     assert rows["v1-mid"]["end_date"] == "2024-01-03T00:00:00+00:00"
     only_failed = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list", "--state", "failed")
     assert [row["run_id"] for row in csv.DictReader(io.StringIO(only_failed.stdout))] == ["v1-mid"]
+    # state names in any case, as the library takes them
+    upper = run(fleet_file, "-s", "af2", "-o", "csv", "runs", "list", "--state", "FAILED")
+    assert upper.stdout == only_failed.stdout
 
 
 def test_table_shows_runs_then_errors(fleet_file: Path, servers: dict[str, FakeAirflow]) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from airflow_bridge import AsyncClient, Client
-from airflow_bridge.errors import InvalidArgument
+from airflow_bridge.errors import ClientClosed, InvalidArgument
 from airflow_bridge.testing import FakeAirflow
 
 URL = "http://airflow:8080"
@@ -87,3 +87,36 @@ def test_async_server_is_awaited_like_the_sync_property(version: str) -> None:
     with Client(URL, transport=fake.transport()) as client:
         sync = client.server
     assert anyio.run(main) == (sync.api, sync.version, sync.api, sync.version)
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, "abc", True, float("nan")])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(timeout: object) -> None:
+    for cls in (Client, AsyncClient):
+        with pytest.raises(InvalidArgument, match="timeout must be"):
+            cls(URL, timeout=timeout)  # type: ignore[arg-type]  # the point
+
+
+def test_a_password_that_is_not_a_str_is_refused_before_anything_is_sent() -> None:
+    with pytest.raises(InvalidArgument, match="password must be a str"):
+        Client(URL, username="admin", password=123)  # type: ignore[arg-type]  # the point
+
+
+def test_a_half_built_client_has_a_repr() -> None:
+    # traceback tools call repr() on the frame's locals, `self` included
+    import traceback
+
+    with pytest.raises(InvalidArgument) as caught:
+        Client(URL, api="v3")  # type: ignore[arg-type]  # the point
+    text = "".join(
+        traceback.TracebackException.from_exception(caught.value, capture_locals=True).format()
+    )
+    assert "Client(<not constructed>)" in text
+
+
+@pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])
+def test_a_closed_client_says_so(version: str) -> None:
+    fake = FakeAirflow(version)
+    client = Client(URL, username="admin", password="admin", transport=fake.transport())
+    client.close()
+    with pytest.raises(ClientClosed, match="closed"):
+        client.dag_runs.count("bridge_plain")

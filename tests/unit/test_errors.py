@@ -61,6 +61,7 @@ def api_kwargs(status: int) -> dict[str, Any]:
 #: One example of each class, built as the library builds it.
 EXAMPLES: dict[str, Callable[[], BaseException]] = {
     "AirflowBridgeError": lambda: AirflowBridgeError("something failed"),
+    "ClientClosed": lambda: errors_module.ClientClosed("this client is closed"),
     "InvalidArgument": lambda: errors_module.InvalidArgument("limit must be positive"),
     "ApiError": lambda: ApiError("Method Not Allowed", headers=HEADERS, **api_kwargs(405)),
     "BadRequest": lambda: BadRequest("bad conf", **api_kwargs(400)),
