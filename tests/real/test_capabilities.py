@@ -97,7 +97,8 @@ def _note(s: Server, _: str) -> httpx.Response:
 def _data_interval(s: Server, _: str) -> httpx.Response:
     # Airflow 2 allows one run per logical date: a minute of its own for every probe, in 2024
     # (the differential tier's windows are in 2025; a run there would show in its lists).
-    end = datetime(2024, 3, 1, tzinfo=timezone.utc) + timedelta(minutes=random.randrange(250 * 1440))
+    minutes = random.randrange(250 * 1440)
+    end = datetime(2024, 3, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)
     body = s.trigger_body(
         logical_date=end.isoformat(),
         data_interval_start=(end - timedelta(days=1)).isoformat(),
