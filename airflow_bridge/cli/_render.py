@@ -10,7 +10,8 @@ JSON, NDJSON, YAML, CSV and TSV share one documented shape and only the table is
   one line per record, raw values (ISO dates), tabs and newlines inside values as spaces;
 - table (the default on a terminal): the columns that identify a row (server, dag_id,
   run_id) are never cut; when the terminal is too narrow, optional columns are dropped from
-  the right and the caption says which.
+  the right and the caption says which; narrower than the identifying columns themselves,
+  lines run longer than the terminal (which wraps them) rather than cutting an id.
 
 `--columns a,b` picks the keys (and their order) of every format. Data goes to stdout and
 errors to stderr, so `-o json | jq` sees clean JSON.
@@ -208,6 +209,11 @@ def _table(
             break
         dropped.insert(0, optional[-1].header)
         shown.remove(optional[-1])
+    needed = sum(widths[c.key] + 2 for c in shown)
+    if needed > console.width:
+        # Narrower than the columns that identify a row: lines longer than the terminal (it
+        # wraps them) rather than an id cut short.
+        console = Console(file=console.file, width=needed, highlight=False)
     console.print(_build(records, shown, caption, dropped, widths))
 
 

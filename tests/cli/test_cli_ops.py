@@ -275,6 +275,23 @@ def test_narrow_tables_keep_ids_whole_and_say_what_was_dropped(
     assert max(len(line) for line in result.stdout.splitlines()) <= 95
 
 
+@pytest.mark.parametrize("width", ["60", "40"])
+def test_a_terminal_narrower_than_the_ids_gets_long_lines_not_cut_ids(
+    servers: dict[str, FakeAirflow], tmp_path: Path, width: str
+) -> None:
+    long_run = "manual__2026-11-29T14:07:45.323123+00:00_f07a9b3c2d1e0f4a"  # the client's form
+    seed(servers["af3"], long_run, state="failed", start=3)
+    with servers["af3"].serve() as a:
+        fleet = tmp_path / "fleet.toml"
+        fleet.write_text(
+            f'[servers.af3]\nurl = "{a.url}"\nusername = "admin"\npassword = "{SECRET}"\n'
+        )
+        result = run("--fleet", str(fleet), "-o", "table", "runs", "list", env={"COLUMNS": width})
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if long_run in line)
+    assert row.split()[:3] == ["af3", "etl", long_run]  # server, dag and run id, whole
+
+
 # -- probe ---------------------------------------------------------------------------------------
 
 
