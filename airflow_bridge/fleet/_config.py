@@ -167,7 +167,8 @@ class Server:
             return type(self.auth).__name__
         if self.token is not None:
             return "token"
-        return "password" if self.username is not None else "none"
+        in_url = urlsplit(self.url).username is not None  # http://user:password@host
+        return "password" if self.username is not None or in_url else "none"
 
 
 def redact_url(url: str) -> str:

@@ -144,3 +144,10 @@ async def test_a_ca_bundle_path_becomes_an_ssl_context_without_httpx_deprecation
         pass
     with pytest.raises(FileNotFoundError):
         Server("https://a.example", verify="/nonexistent/ca.pem").connect(5.0)
+
+
+def test_credentials_in_the_url_show_as_password_auth() -> None:
+    from airflow_bridge.fleet import Server
+
+    assert Server(url="https://admin:admin@airflow.example").auth_name == "password"
+    assert Server(url="https://airflow.example").auth_name == "none"
