@@ -66,10 +66,13 @@ def resolve(
     the default fleet files; then build the selected servers."""
     server, fleet = options["server"], options["fleet_file"]
     if server and fleet:
+        from_env = "environment" in (sources["server"], sources["fleet_file"])
         raise ConfigProblem(
             f"both {_said('server', sources['server'])} ({sources['server']}) and "
             f"{_said('fleet_file', sources['fleet_file'])} ({sources['fleet_file']}) name the "
-            "servers: keep one (unset the environment variable, or drop the flag)"
+            "servers: keep one ("
+            + ("unset the environment variable, or drop the flag" if from_env else "drop one flag")
+            + ")"
         )
     notes: list[str] = []
     context: dict[str, Any] = {}

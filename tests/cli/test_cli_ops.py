@@ -568,3 +568,11 @@ def test_a_token_flag_beats_credentials_from_the_environment(
         "ignored (a fleet file sets credentials per server): AIRFLOW_BRIDGE_USERNAME, "
         "AIRFLOW_BRIDGE_PASSWORD" in noted.stderr
     )
+
+
+def test_two_flags_naming_the_servers_say_to_drop_one(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[servers.a]\nurl = "http://127.0.0.1:9"\n')
+    result = run("--server", "http://127.0.0.1:9", "--fleet", str(fleet), "runs", "list")
+    assert result.exit_code == 2
+    assert "drop one flag" in result.output and "environment variable" not in result.output
