@@ -157,8 +157,16 @@ def _set_output(ctx: click.Context, _param: click.Parameter, value: str | None) 
 
 def _set_columns(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     settings = ctx.find_object(Settings)
-    if value and settings is not None:
-        settings.columns = tuple(c.strip() for c in value.split(",") if c.strip())
+    if value is not None and settings is not None:
+        settings.columns = _columns(value)
+
+
+def _columns(value: str) -> tuple[str, ...]:
+    """`--columns a,b` as keys; an empty list is a usage error (it would silently show all)."""
+    keys = tuple(c.strip() for c in value.split(",") if c.strip())
+    if not keys:
+        raise click.UsageError("--columns needs at least one key, e.g. --columns run_id,state")
+    return keys
 
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -380,7 +388,7 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
         options=options,
         sources=sources,
         output=options.pop("output"),
-        columns=tuple(c.strip() for c in (columns or "").split(",") if c.strip()),
+        columns=() if columns is None else _columns(columns),
         verbose=options.pop("verbose"),
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from airflow_bridge.fleet._config import KEYRING_SERVICE
 from ._app import output_options
 from ._context_store import ContextProblem, config_path, load, save
 from ._render import Column, emit
+
+#: What a context may be called (it is typed after --context and shown in lists).
+CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @click.group(
@@ -83,6 +87,10 @@ Examples:
 @click.option("--use", "make_current", is_flag=True, help="Make it the current context.")
 def add(name: str, use_keyring: bool, make_current: bool, **given: Any) -> None:
     """Add (or replace) the context NAME."""
+    if not CONTEXT_NAME.fullmatch(name):
+        raise click.UsageError(
+            f"context name {name!r}: use letters, digits and - _ . only (e.g. prod-eu)"
+        )
     if (given["server"] is None) == (given["fleet"] is None):
         raise click.UsageError("give --server URL or --fleet FILE")
     if use_keyring and given["username"] is None:

@@ -265,6 +265,8 @@ def _cell(column: Column, value: Any) -> str | Text:
         return Text(MISSING, style="dim")
     if isinstance(value, bool) and column.show is str:
         return "true" if value else "false"
+    if isinstance(value, dict | list) and column.show is str:
+        return json.dumps(value, default=str)  # as tsv and csv show it, not Python's repr
     return column.show(value)
 
 

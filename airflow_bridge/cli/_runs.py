@@ -145,7 +145,7 @@ that date last), and --limit applies to the merged list.""",
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=100,
     show_default=True,
     help="At most this many runs in all.",
@@ -167,6 +167,13 @@ def list_runs(
     **options: Any,
 ) -> None:
     """Runs from every selected server, in one merged list."""
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(
+            f"--since ({since:%Y-%m-%d %H:%M}) is after --until ({until:%Y-%m-%d %H:%M})"
+        )
+    limit_given = click.get_current_context().get_parameter_source("limit")
+    if all_runs and limit_given is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--all and --limit contradict each other: give one")
     filters = {name: value for name, value in options.items() if value}
     if since is not None:
         filters[f"{date_field}_gte"] = since

@@ -380,3 +380,12 @@ def test_module_entry_point_runs_as_a_subprocess(fleet_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith("server,api,dag_id,run_id,state")
     assert done.stderr == ""  # no progress bar when piped
+
+
+def test_a_table_shows_conf_as_json_like_tsv_and_csv(
+    fleet_file: Path, servers: dict[str, FakeAirflow]
+) -> None:
+    servers["af2"].add_run("etl", "with-conf", conf={"day": "2024-01-01"})
+    result = run(fleet_file, "-s", "af2", "-o", "table", "--columns", "run_id,conf", "runs", "list")
+    assert result.exit_code == 0, result.output
+    assert '{"day": "2024-01-01"}' in result.stdout and "{'day'" not in result.stdout

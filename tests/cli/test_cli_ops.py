@@ -576,3 +576,28 @@ def test_two_flags_naming_the_servers_say_to_drop_one(tmp_path: Path) -> None:
     result = run("--server", "http://127.0.0.1:9", "--fleet", str(fleet), "runs", "list")
     assert result.exit_code == 2
     assert "drop one flag" in result.output and "environment variable" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2024-05-01", "--until", "2024-04-01"], "is after --until"),
+        (["--all", "--limit", "2"], "contradict"),
+        (["--limit", "0"], "--limit"),
+        (["--columns", ""], "--columns needs at least one key"),
+    ],
+)
+def test_contradicting_or_empty_list_options_are_usage_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[servers.a]\nurl = "http://127.0.0.1:9"\n')
+    result = run("--fleet", str(fleet), "runs", "list", *args)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_context_name_that_could_not_be_typed_back_is_refused(tmp_path: Path) -> None:
+    env = {"AIRFLOW_BRIDGE_CONFIG": str(tmp_path / "config.yaml")}
+    result = run("config", "add", "bad name/x", "--server", "http://127.0.0.1:9", env=env)
+    assert result.exit_code == 2 and "context name 'bad name/x'" in result.output
+    assert not (tmp_path / "config.yaml").exists()
