@@ -229,3 +229,17 @@ def test_old_releases_are_refused_before_sending(version: str, build: Any, added
         build(adapter)
     newest = V2Adapter(ServerInfo(base_url="http://x", api="v2", version="3.0.0"))
     build(newest)  # every row is there from 3.0.0
+
+
+def test_a_group_marker_has_a_level_on_2_and_none_on_3_as_recorded() -> None:
+    """Kept (README differences table): each record's level is the server's own; Airflow 2's
+    `::group::` text line parses as info, Airflow 3's group record carries no level."""
+    levels = {}
+    for version in ("2.10.5", "3.3.2"):
+        client, _ = client_for(version)
+        records = client.task_instances.logs(
+            "bridge_failing", RUN[version], "explode", try_number=1
+        )
+        group = next(r for r in records if "::group::" in r.message or r.message.startswith("::"))
+        levels[version] = group.level
+    assert levels == {"2.10.5": "info", "3.3.2": None}
