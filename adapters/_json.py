@@ -2,11 +2,11 @@
 
 orjson alone decodes recorded Airflow list pages 1.1x (Airflow 3) to 1.7x (Airflow 2) faster
 than `json.loads`, but with the guard below a whole page builds no faster (0.93x and 1.00x of
-the stdlib path, benchmarks/parse_speed.py, README Figures). It is stricter than the stdlib (no NaN, UTF-8 only),
-so a body it refuses is decoded again by `json.loads`. It also reads an integer beyond 64 bits
-as a float without a word (orjson 3.13: -9223372036854775809 -> -9.223372036854776e+18), so
-a body with a run of 19 or more digits anywhere goes to the stdlib too: whatever the stdlib
-reads is read the same with or without orjson.
+the stdlib path, benchmarks/parse_speed.py, README Figures). It is stricter than the stdlib
+(no NaN, UTF-8 only), so a body it refuses is decoded again by `json.loads`. It also reads an
+integer beyond 64 bits as a float without a word (orjson 3.13: -9223372036854775809 ->
+-9.223372036854776e+18), so a body with a run of 19 or more digits anywhere goes to the
+stdlib too: whatever the stdlib reads is read the same with or without orjson.
 """
 
 from __future__ import annotations
