@@ -31,23 +31,48 @@ class BodyLimit:
 
     Args:
         limit: The most bytes a body may have (its raw and, for gzip/deflate, decoded size).
+        trust_length: Take a `Content-Length` within the bound, on a body that is not
+            compressed, as its size and leave the stream unwrapped (no counting per chunk).
+            Right for httpx's own network transport: its HTTP/1.1 parser (h11) never delivers
+            more bytes than declared (the client sets it when it made its transport itself).
+            A transport that is not the network (a mock, a WSGI app) may deliver more, so the
+            default is False.
     """
 
-    def __init__(self, limit: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, limit: int = DEFAULT_MAX_BODY, *, trust_length: bool = False) -> None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidArgument(f"max_body must be a positive number of bytes, not {limit!r}")
         self.limit = limit
+        self.trust_length = trust_length
 
     def __repr__(self) -> str:
-        return f"BodyLimit({self.limit})"
+        trusted = ", trust_length=True" if self.trust_length else ""
+        return f"BodyLimit({self.limit}{trusted})"
 
     def __call__(self, response: httpx.Response) -> _Done:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            raise _too_large(response, f"Content-Length {int(declared):,}", self.limit)
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        response.stream = _Bounded(response, self.limit, _counter(encoding))
-        return _Done()
+        declared, encoding = _length_and_encoding(response.headers)
+        if declared is not None and declared > self.limit:
+            raise _too_large(response, f"Content-Length {declared:,}", self.limit)
+        if declared is None or encoding or not self.trust_length:
+            response.stream = _Bounded(response, self.limit, _counter(encoding))
+        return _DONE
+
+
+def _length_and_encoding(headers: httpx.Headers) -> tuple[int | None, str]:
+    """The declared `Content-Length` (None when absent, repeated or not a number) and the
+    `Content-Encoding` in lower case ("" when absent or `identity`), in one pass over the
+    headers (each `headers.get` is a pass of its own)."""
+    lengths: list[bytes] = []
+    encodings: list[bytes] = []
+    for key, value in headers.raw:
+        name = key.lower()
+        if name == b"content-length":
+            lengths.append(value)
+        elif name == b"content-encoding":
+            encodings.append(value)
+    declared = int(lengths[0]) if len(lengths) == 1 and lengths[0].isdigit() else None
+    encoding = b", ".join(encodings).decode("latin-1").strip().lower()
+    return declared, "" if encoding == "identity" else encoding
 
 
 class _Done:
@@ -55,6 +80,9 @@ class _Done:
 
     def __await__(self) -> Generator[Any, None, None]:
         yield from ()
+
+
+_DONE = _Done()  # stateless: one serves every response
 
 
 class _Decoded:

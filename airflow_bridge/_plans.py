@@ -136,6 +136,8 @@ def call(
     while True:
         answer = yield Send(request, retrying.operation, attempt, authenticate)
         assert answer is not None, "a driver answered a Send step with None"
+        if isinstance(answer, Reply) and answer.status not in RETRY_STATUSES:
+            return Sent(answer, resent)  # most answers: nothing to retry, `_pause` says None
         pause = _pause(retrying, answer, attempt, started)
         if pause is None:
             if isinstance(answer, Lost):
@@ -203,7 +205,7 @@ def send(
 
 def one_request(retrying: Retrying, request: ApiRequest, parse: Callable[[Reply], T]) -> Plan[T]:
     """The plan of most operations: one request (retried as allowed), one parsed answer."""
-    return parse((yield from send(retrying, request)))
+    return parse((yield from call(retrying, request)).reply)
 
 
 def trigger(

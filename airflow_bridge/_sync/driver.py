@@ -17,7 +17,7 @@ import functools
 import logging
 import ssl
 import time
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -64,6 +64,7 @@ class Driver:
         self._slots = Limiter(max_concurrency)
         self._on_event = on_event
         self.policy = retries
+        self._retrying: dict[str, plans.Retrying] = {}
         if settings.given_adapter is not None:
             self._use(settings.given_adapter)
 
@@ -73,8 +74,12 @@ class Driver:
         return self._adapter
 
     def retrying(self, operation: str) -> plans.Retrying:
-        """The client's retry policy with `operation`'s rule (`retries.OPERATION_RULES`)."""
-        return plans.Retrying(self.policy, operation)
+        """The client's retry policy with `operation`'s rule (`retries.OPERATION_RULES`);
+        made once per operation (it is immutable)."""
+        retrying = self._retrying.get(operation)
+        if retrying is None:
+            retrying = self._retrying[operation] = plans.Retrying(self.policy, operation)
+        return retrying
 
     def adapter(self) -> Adapter:
         """The server's adapter, detected on first use."""
@@ -129,42 +134,57 @@ class Driver:
             raise ClientClosed(
                 f"this client of {self._settings.base_url} is closed: make a new one"
             )
+        wanted = step.request
         request = self._http.build_request(
-            step.request.method,
-            self._settings.base_url + step.request.path,
-            params=step.request.params or None,
-            json=step.request.json,
-            headers=dict(step.request.headers) or None,
+            wanted.method,
+            self._settings.base_url + wanted.path,
+            params=wanted.params or None,
+            json=wanted.json,
+            headers=wanted.headers or None,
         )
         auth = self._settings.given_auth() if step.authenticate else self._auth
-        sent_with: dict[str, Any] = {} if auth is None else {"auth": auth}
+        # an Event is made only for someone who looks at it: the hook or the DEBUG log
+        observed = self._on_event is not None or log.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if observed else 0.0
         answer: plans.Answer
-        started = time.perf_counter()
         with self._slots:
             try:
-                response = self._http.send(request, **sent_with)
+                response = self._http.send(
+                    request, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth
+                )
             except (httpx.TransportError, ssl.SSLError) as exc:
                 error = transport_error(request, exc)
                 error.__cause__ = exc  # raised later by the plan, as `raise ... from exc`
                 answer = plans.Lost(error, sent=not never_sent(exc))
-                failure: str | None = type(exc).__name__
-            else:
-                answer = checked(response)
-                failure = None
-                if response.request is not request:  # the token login's 429/5xx (auth.py)
-                    answer = plans.Unsent(answer)
+                if observed:
+                    self._report_attempt(step, request, None, type(exc).__name__, started)
+                return answer
+        answer = checked(response)
+        if response.request is not request:  # the token login's 429/5xx (auth.py)
+            answer = plans.Unsent(answer)
+        if observed:
+            self._report_attempt(step, response.request, response.status_code, None, started)
+        return answer
+
+    def _report_attempt(
+        self,
+        step: plans.Send,
+        request: httpx.Request,
+        status: int | None,
+        failure: str | None,
+        started: float,
+    ) -> None:
         event = Event(
             kind="request",
             operation=step.operation,
             method=request.method,
-            path=(request if failure else response.request).url.raw_path.decode("ascii"),
+            path=request.url.raw_path.decode("ascii"),
             attempt=step.attempt,
-            status=None if isinstance(answer, plans.Lost) else response.status_code,
+            status=status,
             error=failure,
             elapsed=time.perf_counter() - started,
         )
         self._report(event, "no answer" if failure else "")
-        return answer
 
     def _report(self, event: Event, note: str) -> None:
         if log.isEnabledFor(logging.DEBUG):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import socket
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +24,7 @@ from mockserver import V1_VERSION, V2_VERSION, make_jwt
 
 from airflow_bridge import AsyncClient, Client
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
+from airflow_bridge._client import http_options
 from airflow_bridge.errors import (
     InvalidArgument,
     InvalidResponse,
@@ -224,6 +227,67 @@ def test_a_body_that_is_not_what_its_content_encoding_says_is_invalid_response()
 
     error = outcome(OPERATIONS["get"], bounded("v1", answer, DEFAULT_MAX_BODY))
     assert isinstance(error, InvalidResponse) and "gzip" in str(error)
+
+
+def test_a_content_length_is_trusted_only_when_asked_and_only_for_a_plain_body() -> None:
+    def lying() -> httpx.Response:  # declares 2 bytes, streams without end
+        return httpx.Response(200, content=endless(), headers={"content-length": "2"})
+
+    error = outcome(OPERATIONS["get"], bounded("v2", lying, 1_000_000))
+    assert isinstance(error, InvalidResponse) and "too large" in str(error)
+
+    def stream_after_hook(limit: BodyLimit, headers: list[tuple[str, str]]) -> bool:
+        response = httpx.Response(200, content=iter([b"{}"]), headers=headers)
+        stream = response.stream
+        limit(response)
+        return response.stream is stream  # True: left unwrapped, nothing counted
+
+    trusting = BodyLimit(1_000, trust_length=True)
+    assert stream_after_hook(trusting, [("Content-Length", "2")])
+    assert stream_after_hook(trusting, [("content-length", "2"), ("content-encoding", "identity")])
+    assert not stream_after_hook(BodyLimit(1_000), [("content-length", "2")])
+    for headers in (
+        [],  # no length: counted as it streams
+        [("content-length", "2"), ("content-encoding", "gzip")],  # decoded size can be more
+        [("content-length", "2"), ("content-length", "2")],  # repeated: not one declared size
+        [("content-length", "2 ")],
+    ):
+        assert not stream_after_hook(trusting, headers), headers
+    with pytest.raises(InvalidResponse, match="Content-Length 1,001"):
+        request = httpx.Request("GET", "http://airflow:8080/api/v2/dags/etl/dagRuns/r1")
+        trusting(httpx.Response(200, headers={"content-length": "1001"}, request=request))
+
+
+def test_the_clients_own_transport_holds_a_declared_length() -> None:
+    """What `trust_length` relies on: over httpx's own transport (h11), a server that sends
+    more than its Content-Length does not get the rest into the body."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65_536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" + b"x" * 100_000)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    hook = http_options(
+        timeout=5, verify=True, headers=None, transport=None, http_client=None, max_body=10
+    )["event_hooks"]["response"][0]
+    assert isinstance(hook, BodyLimit) and hook.trust_length
+    with httpx.Client(event_hooks={"response": [hook]}, timeout=5) as http:
+        assert http.get(f"http://127.0.0.1:{port}/").content == b"{}"
+    thread.join(5)
+    server.close()
+    given = http_options(
+        timeout=5,
+        verify=True,
+        headers=None,
+        transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        http_client=None,
+    )["event_hooks"]["response"][0]
+    assert isinstance(given, BodyLimit) and not given.trust_length
 
 
 def test_the_bound_holds_for_the_async_client_too() -> None:
