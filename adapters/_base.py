@@ -42,7 +42,6 @@ from airflow_bridge.models import (
 
 from ._dates import format_datetime
 from ._http import ApiRequest, Reply, check, error_message, json_or_text
-from ._notes import read_note
 from ._wire_model import WireModel, gc_paused
 
 T = TypeVar("T")
@@ -371,7 +370,9 @@ class Adapter(ABC):
 
     def parse_run(self, reply: Reply) -> DagRun:
         body = self.check(reply).json()
-        return self._structure(reply, lambda: self._run(body))
+        return self._structure(
+            reply, lambda: self.run_model(body, api=self.api, server=self.server.base_url)
+        )
 
     def parse_trigger(self, reply: Reply, *, run_id: str | None) -> DagRun:
         """`parse_run`, except that a run_id the server refused is InvalidRunId on every
@@ -410,7 +411,9 @@ class Adapter(ABC):
             body = self.check(reply).json()
 
             def page() -> Page:
-                runs = tuple(self._run(raw) for raw in body["dag_runs"])
+                runs = tuple(
+                    self.run_model.many(body["dag_runs"], api=self.api, server=self.server.base_url)
+                )
                 total = body.get("total_entries")  # null on cursor pages of some 3.x releases
                 return Page(
                     runs=runs,
@@ -443,11 +446,6 @@ class Adapter(ABC):
 
     def parse_empty(self, reply: Reply) -> None:
         self.check(reply)
-
-    def _run(self, raw: dict[str, Any]) -> DagRun:
-        if "note" in raw:  # "" (Airflow 2) and null (Airflow 3) both mean no note: None
-            raw["note"] = read_note(raw["note"])
-        return self.run_model(raw, api=self.api, server=self.server.base_url)
 
     @staticmethod
     def _structure(reply: Reply, build: Callable[[], T]) -> T:

@@ -12,9 +12,9 @@ is how a note is removed on either generation.
 
 from __future__ import annotations
 
-from typing import Any
-
 from airflow_bridge.errors import InvalidArgument
+
+from ._converter import Conversion
 
 NOTE_MAX_LENGTH = 1000
 
@@ -32,6 +32,7 @@ def check_note(note: object) -> None:
         )
 
 
-def read_note(value: Any) -> Any:
-    """A note as the servers report it, with the empty note as None."""
-    return None if value == "" else value
+#: A note as the servers report it, with the empty note as None (then as any text field).
+NOTE = Conversion(
+    "if v == '':\n    v = None\nelif v is not None and v.__class__ is not str:\n    v = str(v)"
+)

@@ -9,15 +9,16 @@ from typing import Any, ClassVar
 from airflow_bridge.models import AssetEvent, DagRun, DagRunRef, RunType
 
 from ._base import Adapter
-from ._converter import make_converter
+from ._converter import WireFormat
 from ._dates import format_datetime
 from ._http import ApiRequest
+from ._notes import NOTE
 from ._wire_model import WireModel
 
 #: Airflow 2 calls asset-triggered runs dataset-triggered (read and, as filters, written).
 _RUN_TYPE_NAMES = {RunType.ASSET_TRIGGERED.value: "dataset_triggered"}
 # Real 2.x servers name a created run's id `dag_run_id` (the spec's BasicDAGRun says run_id).
-_converter = make_converter(
+_wire = WireFormat(
     run_type_aliases={wire: RunType(name) for name, wire in _RUN_TYPE_NAMES.items()},
     renames={DagRunRef: {"run_id": "dag_run_id"}},
 )
@@ -101,15 +102,17 @@ class V1Adapter(Adapter):
     )
     run_id_refusal = 500
     run_model = WireModel(
-        _converter,
+        _wire,
         DagRun,
         renames={"run_id": "dag_run_id"},
         catch_all="extra",
         consumed={"execution_date"},
         context=("api", "server"),
+        conversions={"note": NOTE},
+        fallbacks={"logical_date": "execution_date"},  # before 2.2 only execution_date existed
     )
     event_model = WireModel(
-        _converter,
+        _wire,
         AssetEvent,
         renames={
             "uri": "dataset_uri",
@@ -145,8 +148,3 @@ class V1Adapter(Adapter):
                 ApiRequest("PATCH", self.run_path(dag_id, run_id, "setNote"), json={"note": note})
             )
         return requests
-
-    def _run(self, raw: dict[str, Any]) -> DagRun:
-        if "logical_date" not in raw:  # before 2.2 only execution_date existed
-            raw["logical_date"] = raw.get("execution_date")
-        return super()._run(raw)

@@ -10,13 +10,14 @@ from airflow_bridge.errors import ApiError, AuthenticationError
 from airflow_bridge.models import DATE_FILTERS, ORDER_FIELDS, AssetEvent, DagRun
 
 from ._base import Adapter
-from ._converter import make_converter
+from ._converter import WireFormat
 from ._dates import format_datetime
 from ._http import ApiRequest, Reply, error_message
 from ._http import json_or_text as _json_or_text
+from ._notes import NOTE
 from ._wire_model import WireModel
 
-_converter = make_converter()
+_wire = WireFormat()
 
 
 class V2Adapter(Adapter):
@@ -61,15 +62,16 @@ class V2Adapter(Adapter):
     run_id_forbidden = ("..",)
     run_id_refusal = 400
     run_model = WireModel(
-        _converter,
+        _wire,
         DagRun,
         renames={"run_id": "dag_run_id", "triggering_user": "triggering_user_name"},
         catch_all="extra",
         consumed={"duration"},  # derived from start/end: DagRun.duration
         context=("api", "server"),
+        conversions={"note": NOTE},
     )
     event_model = WireModel(
-        _converter,
+        _wire,
         AssetEvent,
         renames={"created_dag_runs": "created_dagruns"},
         catch_all="other_fields",

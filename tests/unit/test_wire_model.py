@@ -3,21 +3,26 @@ give the same models as the general rules (unknown keys kept, defaults, context 
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from airflow_bridge.adapters import Reply, V1Adapter, V2Adapter, _json
-from airflow_bridge.adapters._wire_model import MAX_SHAPES, gc_paused
+from airflow_bridge.adapters._wire_model import MAX_SHAPES, WireModel, gc_paused
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mockserver import v1_run, v2_run
 
-from airflow_bridge import DagRunState, RunType
-from airflow_bridge.models import ServerInfo
+from airflow_bridge import DagRun, DagRunState, RunType
+from airflow_bridge.models import DagRunRef, ServerInfo
 
 V2 = V2Adapter(ServerInfo(base_url="http://b", api="v2", version="3.3.2"))
 V1 = V1Adapter(ServerInfo(base_url="http://a", api="v1", version="2.10.5"))
@@ -156,10 +161,11 @@ def test_orjson_when_installed_reads_pages_like_the_stdlib() -> None:
 
 
 def test_import_leaves_what_the_first_request_does_not_need_unloaded() -> None:
-    """`import airflow_bridge` stays light (issue 13's import target): cattrs comes with the
-    first parse, dateutil with the first date fromisoformat cannot read, and the CLI, the
-    fleet and the testing package only when imported themselves. (With the `[cli]` extra
-    installed, httpx itself imports click and rich for its own command line.)"""
+    """`import airflow_bridge` stays light (issue 13's import target): dateutil comes with
+    the first date fromisoformat cannot read, cattrs with the first model that is not
+    compiled (a run is, so parsing runs never imports it), and the CLI, the fleet and the
+    testing package only when imported themselves. (With the `[cli]` extra installed, httpx
+    itself imports click and rich for its own command line.)"""
     probe = (
         "import sys, airflow_bridge; "
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -175,14 +181,15 @@ def test_import_leaves_what_the_first_request_does_not_need_unloaded() -> None:
         text=True,
         check=True,
     )
-    assert "cattrs" in parsed.stdout.split(), "the probe cannot see a lazy import happen"
+    imported = {name.split(".")[0] for name in parsed.stdout.split()}
+    assert imported == {"dateutil"}, "the probe cannot see a lazy import happen"
 
 
 _PARSE = (
     "from airflow_bridge.adapters import Reply, V2Adapter; "
     "from airflow_bridge.models import ServerInfo; "
     "V2Adapter(ServerInfo(base_url='http://b', api='v2')).parse_run(Reply(200, {}, "
-    'b\'{"dag_id": "d", "dag_run_id": "r"}\')); '
+    'b\'{"dag_id": "d", "dag_run_id": "r", "start_date": "2024-03-01 12:00:00 UTC"}\')); '
 )
 
 
@@ -192,3 +199,128 @@ def test_integers_beyond_64_bits_are_kept_exact_with_or_without_orjson() -> None
 
     body = b'{"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}'
     assert loads(body) == {"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}
+
+
+# -- the compiled path and the cattrs path read every body alike ------------------------------
+
+ADAPTERS_BY_API = {"v1": V1, "v2": V2}
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cattrs_twin(model: WireModel[Any]) -> WireModel[Any]:
+    """The same model on the cattrs path (the general one, for models that cannot compile)."""
+    twin = copy.copy(model)
+    twin._compiled = False
+    twin._shapes = {}
+    return twin
+
+
+def both_paths(api: str, raws: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """Each path's runs, or the class of the error each raised (InvalidResponse's causes)."""
+    model = ADAPTERS_BY_API[api].run_model
+    assert model._compiled, "DagRun is meant to take the compiled path"
+    outcomes = []
+    for reader in (model, cattrs_twin(model)):
+        try:
+            outcomes.append(reader.many(copy.deepcopy(raws), api=api, server="http://s"))
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            outcomes.append("refused")  # each becomes InvalidResponse (Adapter._structure)
+    return outcomes[0], outcomes[1]
+
+
+def recorded_runs() -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Every run body recorded from a live server (or derived, for 2.0-2.5), per file."""
+    found = []
+    for path in sorted((REPO / "fixtures").glob("*/*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        response = record.get("response") if isinstance(record, dict) else None
+        body = response.get("body") if isinstance(response, dict) else None
+        api = "v2" if path.parent.name.startswith("3.") else "v1"
+        if isinstance(body, dict) and isinstance(body.get("dag_runs"), list) and body["dag_runs"]:
+            found.append((api, f"{path.parent.name}/{path.name}", body["dag_runs"]))
+        elif isinstance(body, dict) and "dag_run_id" in body and "dag_id" in body:
+            found.append((api, f"{path.parent.name}/{path.name}", [body]))
+    return found
+
+
+RECORDED = recorded_runs()
+
+
+def test_every_release_recorded_has_runs_to_compare() -> None:
+    releases = {name.split("/")[0] for _, name, _ in RECORDED}
+    assert len(RECORDED) > 100
+    assert {"2.0.2", "2.10.5", "3.0.6", "3.3.2"} <= releases
+
+
+@pytest.mark.parametrize(("api", "name", "raws"), RECORDED, ids=[n for _, n, _ in RECORDED])
+def test_recorded_runs_read_the_same_on_both_paths(
+    api: str, name: str, raws: list[dict[str, Any]]
+) -> None:
+    compiled, general = both_paths(api, raws)
+    assert compiled == general
+    assert all(type(run) is DagRun for run in compiled)
+
+
+odd_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.sampled_from(
+        [
+            *("", "success", "queued", "dataset_triggered", "asset_triggered", "a_new_kind"),
+            *("2024-03-01T12:00:00Z", "2024-03-01T14:00:00+02:00", "2024-03-01T12:00:00"),
+            *("2024-03-01 12:00:00 UTC", "not a date", "2024-02-30T00:00:00Z"),
+        ]
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(api=st.sampled_from(["v1", "v2"]), data=st.data())
+def test_bodies_changed_at_random_read_the_same_on_both_paths(api: str, data: Any) -> None:
+    """Keys dropped, nulled, given odd values or added, and reordered: the two paths agree
+    on the model, or both refuse the body."""
+    base = (v1_run if api == "v1" else v2_run)("r1", note="n")
+    body: dict[str, Any] = {}
+    for key, value in base.items():
+        change = data.draw(st.sampled_from(["keep", "keep", "drop", "odd"]))
+        if change != "drop":
+            body[key] = data.draw(odd_values) if change == "odd" else value
+    body.update(data.draw(st.dictionaries(st.text(min_size=1, max_size=8), odd_values)))
+    keys = data.draw(st.permutations(list(body)))
+    twice = [{key: body[key] for key in keys}, dict(body)]  # two shapes, one page
+    compiled, general = both_paths(api, twice)
+    assert compiled == general
+
+
+def test_a_model_that_cannot_be_filled_directly_takes_the_cattrs_path() -> None:
+    @attrs.frozen(kw_only=True)
+    class Checked:
+        dag_id: str = attrs.field(validator=attrs.validators.min_len(1))
+        extra: dict[str, Any] = attrs.field(factory=dict)
+
+    @attrs.frozen(kw_only=True)
+    class Nested:
+        dag_id: str
+        ref: DagRunRef | None = None
+        extra: dict[str, Any] = attrs.field(factory=dict)
+
+    for cls in (Checked, Nested):
+        model = WireModel(V2.run_model._wire, cls, renames={}, catch_all="extra")
+        assert not model._compiled
+    with pytest.raises(ValueError, match="dag_id"):  # the validator ran: __init__ was called
+        WireModel(V2.run_model._wire, Checked, renames={}, catch_all="extra")({"dag_id": ""})
+
+
+def test_airflow_2_execution_date_is_read_only_where_logical_date_is_absent() -> None:
+    both = v1_run("r1", logical_date="2024-01-02T00:00:00+00:00")
+    both["execution_date"] = "2023-01-01T00:00:00+00:00"
+    before_2_2 = {k: v for k, v in both.items() if k != "logical_date"}
+    for path in (V1.run_model, cattrs_twin(V1.run_model)):
+        newer, older = path.many([dict(both), dict(before_2_2)], api="v1", server="s")
+        assert newer.logical_date == datetime(2024, 1, 2, tzinfo=timezone.utc)
+        assert older.logical_date == datetime(2023, 1, 1, tzinfo=timezone.utc)
+        assert "execution_date" not in newer.extra and "execution_date" not in older.extra
