@@ -19,8 +19,6 @@ import attrs
 
 from airflow_bridge.errors import ApiError, InvalidResponse, Redirected, error_class
 
-from ._json import loads
-
 Params = tuple[tuple[str, str], ...]
 
 
@@ -53,7 +51,7 @@ class Reply:
     def json(self) -> Any:
         """The decoded JSON body; InvalidResponse when a success body is not JSON."""
         try:
-            return loads(self.content)  # orjson when installed, else json.loads
+            return json.loads(self.content)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise InvalidResponse(
                 f"expected JSON, got {_preview(self.content)!r}",

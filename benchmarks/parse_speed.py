@@ -5,16 +5,16 @@ per run once the bytes have arrived: decoding plus building typed models. Every 
 gets the same bytes, a list response recorded from a live server (fixtures/) with its runs
 repeated to --runs, so the comparison holds no network time and no synthetic data:
 
-* `json.loads` alone (the floor any parser pays), and `orjson.loads` when installed;
+* `json.loads` alone (the floor any parser pays), and `orjson.loads` when installed (what
+  a compiled decoder alone would take: airflow_bridge decodes with the stdlib);
 * `json.loads` plus constructing the same frozen attrs `DagRun`s from finished values: the
   floor of any parser that returns these models (no conversion at all);
-* airflow_bridge: `V2Adapter` / `V1Adapter` `.parse_page` on a `Reply`, as the clients do,
-  once with the stdlib decoder (the default install) and once with orjson (`[speed]`);
+* airflow_bridge: `V2Adapter` / `V1Adapter` `.parse_page` on a `Reply`, as the clients do;
 * apache-airflow-client 3.3.2 and 2.10.0, each in its own venv under `.bench/` (both import
   as `airflow_client.client`), driven call by call by `_client_worker.py`.
 
 All contenders are interleaved call by call (`_report.interleave`); ratios are to
-airflow_bridge with the stdlib decoder, as the library installs by default.
+airflow_bridge.
 
     .venv/bin/python benchmarks/parse_speed.py [--runs 5000] [--rounds 15]
 """
@@ -22,19 +22,20 @@ airflow_bridge with the stdlib decoder, as the library installs by default.
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import attrs
 from _report import REPO, WORK, Contender, Run, interleave, log
 from _timing import timed
 from _venvs import CLIENT, client_python
-from airflow_bridge.adapters import Adapter, Reply, V1Adapter, V2Adapter, _json
+from airflow_bridge.adapters import Adapter, Reply, V1Adapter, V2Adapter
 
 from airflow_bridge.models import DagRun, ServerInfo
 
@@ -43,7 +44,6 @@ WORKER = Path(__file__).with_name("_client_worker.py")
 #: The largest recorded page first (limit=1000, capped at 100 runs); the others hold 5 runs.
 FIXTURE_NAMES = ("list_limit_over_max.json", "list_all.json", "list_dag.json")
 BRIDGE = "airflow_bridge"
-BRIDGE_FAST = "airflow_bridge[speed] (orjson)"
 ATTRS_FLOOR = "json.loads + attrs models (design floor)"
 
 
@@ -147,22 +147,25 @@ def checked(call: Callable[[], tuple[float, int]], what: str, runs: int) -> Call
     return sample
 
 
+def _orjson() -> Callable[[bytes], Any] | None:
+    """orjson's decoder when installed (the `bench` extra): what a compiled decoder alone takes."""
+    try:
+        return cast(Callable[[bytes], Any], importlib.import_module("orjson").loads)
+    except ImportError:
+        return None
+
+
 def contenders_for(
     generation: Generation, data: bytes, runs: int, worker: Worker, clock: str
 ) -> list[Contender]:
     server = ServerInfo(base_url="http://bench", api=generation.api)
     adapter = generation.adapter(server)
-    fast = _json._orjson()
 
-    def bridge(decoder: Any) -> Callable[[], Any]:
-        def parse() -> Any:
-            _json._FAST = decoder  # this benchmark's switch between the two installs
-            return adapter.parse_page(Reply(status=200, headers={}, content=data))
-
-        return parse
+    def bridge() -> Any:
+        return adapter.parse_page(Reply(status=200, headers={}, content=data))
 
     name = generation.adapter.__name__
-    built = [attrs.asdict(run, recurse=False) for run in bridge(None)().runs]
+    built = [attrs.asdict(run, recurse=False) for run in bridge().runs]
 
     def attrs_floor() -> int:
         """Decoding plus constructing the same frozen attrs models from finished values:
@@ -173,18 +176,14 @@ def contenders_for(
     found: list[tuple[str, str, Callable[[], tuple[float, int]]]] = [
         ("json.loads", "json.loads(bytes)", lambda: timed(lambda: json.loads(data), clock)),
         (ATTRS_FLOOR, "json.loads + DagRun(**values) x runs", lambda: timed(attrs_floor, clock)),
-        (BRIDGE, f"{name}.parse_page, json", lambda: timed(bridge(None), clock)),
+        (BRIDGE, f"{name}.parse_page", lambda: timed(bridge, clock)),
     ]
-    if fast is not None:
-        orjson_loads = fast[0]
-        found += [
-            (
-                "orjson.loads",
-                "orjson.loads(bytes)",
-                lambda: timed(lambda: orjson_loads(data), clock),
-            ),
-            (BRIDGE_FAST, f"{name}.parse_page, orjson", lambda: timed(bridge(fast), clock)),
-        ]
+    orjson = _orjson()
+    if orjson is not None:
+        decode = orjson
+        found.append(
+            ("orjson.loads", "orjson.loads(bytes)", lambda: timed(lambda: decode(data), clock))
+        )
     for call in worker.contenders:
         label = f"{CLIENT} {worker.version}"
         found.append((f"{label} {call}", call, lambda call=call: worker.call(call)))

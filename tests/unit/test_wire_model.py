@@ -1,4 +1,4 @@
-"""The fast structuring path: per-shape functions, the GC pause and the optional orjson decoder
+"""The fast structuring path: per-shape functions, compiled or from cattrs, and the GC pause
 give the same models as the general rules (unknown keys kept, defaults, context values)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 import pytest
-from airflow_bridge.adapters import Reply, V1Adapter, V2Adapter, _json
+from airflow_bridge.adapters import Reply, V1Adapter, V2Adapter
 from airflow_bridge.adapters._wire_model import MAX_SHAPES, WireModel, gc_paused
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,36 +130,6 @@ def test_gc_is_back_on_after_a_page_that_fails() -> None:
     assert gc.isenabled()
 
 
-def strict_decoder(content: bytes) -> Any:
-    """A stand-in for orjson: refuses what orjson refuses (NaN) and decodes the rest."""
-    if b"NaN" in content:
-        raise _StrictError("NaN")
-    return json.loads(content)
-
-
-class _StrictError(ValueError):
-    pass
-
-
-def test_bodies_a_strict_fast_decoder_refuses_are_decoded_by_the_stdlib(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(_json, "_FAST", (strict_decoder, _StrictError))
-    (run,) = page(V2, [v2_run(conf={"ok": 1})]).runs
-    assert run.conf == {"ok": 1}
-    nan = V2.parse_run(Reply(200, {}, json.dumps(v2_run(conf={"x": float("nan")})).encode()))
-    assert str(nan.conf["x"]) == "nan"
-    with pytest.raises(ValueError):
-        _json.loads(b"{not json")
-
-
-def test_orjson_when_installed_reads_pages_like_the_stdlib() -> None:
-    orjson = pytest.importorskip("orjson")
-    body = json.dumps({"dag_runs": [v2_run(f"r{i}") for i in range(3)], "total_entries": 3})
-    assert orjson.loads(body) == json.loads(body)
-    assert _json.DECODER == "orjson"
-
-
 def test_import_leaves_what_the_first_request_does_not_need_unloaded() -> None:
     """`import airflow_bridge` stays light (issue 13's import target): dateutil comes with
     the first date fromisoformat cannot read, cattrs with the first model that is not
@@ -191,14 +161,6 @@ _PARSE = (
     "V2Adapter(ServerInfo(base_url='http://b', api='v2')).parse_run(Reply(200, {}, "
     'b\'{"dag_id": "d", "dag_run_id": "r", "start_date": "2024-03-01 12:00:00 UTC"}\')); '
 )
-
-
-def test_integers_beyond_64_bits_are_kept_exact_with_or_without_orjson() -> None:
-    # orjson 3.13 reads them as floats; the decoder sends such bodies to the stdlib
-    from airflow_bridge.adapters._json import loads
-
-    body = b'{"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}'
-    assert loads(body) == {"conf": {"big": -9223372036854775809, "bigger": 18446744073709551616}}
 
 
 # -- the compiled path and the cattrs path read every body alike ------------------------------
