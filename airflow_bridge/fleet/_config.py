@@ -143,8 +143,11 @@ class Server:
             timeout=timeout,
             verify=tls_context(self.verify, self.cert),
             transport=self.transport,
-            # the bound a client puts on its own httpx client (see AsyncClient's max_body)
-            event_hooks={"response": [BodyLimit(DEFAULT_MAX_BODY)]},
+            # the bound a client puts on its own httpx client (see AsyncClient's max_body);
+            # a Content-Length is trusted only over httpx's own transport (h11 holds to it)
+            event_hooks={
+                "response": [BodyLimit(DEFAULT_MAX_BODY, trust_length=self.transport is None)]
+            },
         )
         client = AsyncClient(
             self.url,

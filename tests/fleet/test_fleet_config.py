@@ -6,8 +6,10 @@ import warnings
 from pathlib import Path
 
 import certifi
+import httpx
 import pytest
 
+from airflow_bridge._body_limit import BodyLimit
 from airflow_bridge.errors import InsecureCredentialsWarning
 from airflow_bridge.fleet import AsyncFleet, Fleet, FleetConfigError, Server, load_fleet_file
 
@@ -151,3 +153,14 @@ def test_credentials_in_the_url_show_as_password_auth() -> None:
 
     assert Server(url="https://admin:admin@airflow.example").auth_name == "password"
     assert Server(url="https://airflow.example").auth_name == "none"
+
+
+def test_a_member_trusts_content_length_only_over_httpx_own_transport() -> None:
+    """As a Client does (tests/unit/test_bodies.py): h11 holds a body to its declared length,
+    a transport the caller gives need not."""
+    given = httpx.MockTransport(lambda request: httpx.Response(200))
+    for transport, trusted in ((None, True), (given, False)):
+        member = Server("http://airflow.example:8080", transport=transport)
+        _, http = member.connect(10)
+        (hook,) = http.event_hooks["response"]
+        assert isinstance(hook, BodyLimit) and hook.trust_length is trusted
