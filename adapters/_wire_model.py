@@ -40,6 +40,9 @@ T = TypeVar("T")
 _CONTEXT = "@"  # prefix of the key the cattrs path adds; no Airflow field starts with it
 #: Shapes kept per model: a server sends one or two; arbitrary bodies must not grow memory.
 MAX_SHAPES = 64
+#: Characters of keys a kept shape may have (Airflow's run has ~300): a body with huge keys
+#: is read, but its keys are not kept for the life of the process (twice: tuple and code).
+MAX_SHAPE_CHARS = 4096
 #: A shape's structure function: the wire dict and the context values -> the model.
 Structure = Callable[[dict[str, Any], Mapping[str, Any]], T]
 
@@ -135,7 +138,7 @@ class WireModel(Generic[T]):
         )
         maker = self._compile if self._compiled else self._cattrs
         structure = maker(keys, unknown)
-        if len(self._shapes) < MAX_SHAPES:
+        if len(self._shapes) < MAX_SHAPES and sum(len(str(key)) for key in keys) <= MAX_SHAPE_CHARS:
             self._shapes[keys] = structure
         return structure
 
@@ -173,7 +176,9 @@ class WireModel(Generic[T]):
         lines.append("    return r")
         source = "\n".join(lines) + "\n"
         exec(compile(source, f"<structure {self._cls.__name__} {len(keys)} keys>", "exec"), scope)
-        return cast(Structure[T], scope["structure"])
+        # Out of its own globals: no reference cycle, so a shape the cache does not keep is
+        # freed at once, not left to the GC (which `gc_paused` holds off for a whole page).
+        return cast(Structure[T], scope.pop("structure"))
 
     def _cattrs(self, keys: tuple[str, ...], unknown: tuple[str, ...]) -> Structure[T]:
         """cattrs' function for bodies of this shape, after the catch-all and context."""
