@@ -68,6 +68,11 @@ class AsyncFleet:
     server, so one server down never hides the others. Close the fleet (or use it as a
     context manager) to close its members.
 
+    While a call fans out (except `wait`), Python's cyclic garbage collector is paused
+    process-wide, as for a page's parse: resumed when the call ends, or earlier once about
+    1,000 objects per server have been allocated, so a long listing runs with it on after
+    its first pages. A collector the application disabled stays disabled.
+
     Args:
         members: Server name -> `Server`, `AsyncClient` or `Client`. Names may not be empty,
             contain a comma or start with `tag:`.

@@ -30,7 +30,7 @@ from airflow_bridge.errors import AirflowBridgeError
 from airflow_bridge.retries import RetryPolicy
 
 from ._config import FleetConfigError, Server
-from ._fanout import Progress, fan_out
+from ._fanout import GcPause, Progress, fan_out
 from ._members import Member, ServerStatus
 from ._order import merge, order_keys
 from ._result import FleetResult, ServerOutcome
@@ -174,10 +174,19 @@ class FleetCore:
     # -- fan-out -----------------------------------------------------------------------------
 
     async def gather(
-        self, work: Callable[[Member], Awaitable[Sequence[T]]], *, extra_time: float = 0.0
+        self,
+        work: Callable[[Member], Awaitable[Sequence[T]]],
+        *,
+        extra_time: float = 0.0,
+        pause: GcPause | None = None,
     ) -> FleetResult[T]:
         answers = await fan_out(
-            self.members, work, slots=self.slots, progress=self.progress, extra_time=extra_time
+            self.members,
+            work,
+            slots=self.slots,
+            progress=self.progress,
+            extra_time=extra_time,
+            pause=pause,
         )
         per_server = {name: values for name, (values, _) in answers.items() if values is not None}
         return FleetResult(
@@ -236,6 +245,7 @@ class FleetCore:
         deadline after some pages) keeps the runs it sent, marked `partial`."""
         keys = order_keys(filters.get("order_by"))
         received: dict[str, list[DagRun]] = {}
+        pause = GcPause(len(self.members))
 
         async def work(member: Member) -> list[DagRun]:
             got = received[member.name] = []
@@ -244,6 +254,7 @@ class FleetCore:
                 runs = client.dag_runs.iter(dag_id, limit=limit, page_size=page_size, **filters)
                 async for run in runs:
                     got.append(stamp(member.name, run))
+                    pause.check()  # a long listing resumes the collector after a few pages
                 return got
 
             def collect() -> list[DagRun]:  # a sync client: in a worker thread
@@ -257,7 +268,7 @@ class FleetCore:
                 collect, limiter=member.threads, abandon_on_cancel=True
             )
 
-        result = with_partial(await self.gather(work), received)
+        result = with_partial(await self.gather(work, pause=pause), received)
         return attrs.evolve(result, items=tuple(merge(result.items, keys)[:limit]))
 
     def stream(self, dag_id: str, limit: int | None, page_size: int, filters: RunFilters) -> Rounds:
