@@ -38,7 +38,8 @@ from ._converter import Conversion, WireFormat
 
 T = TypeVar("T")
 _CONTEXT = "@"  # prefix of the key the cattrs path adds; no Airflow field starts with it
-#: Shapes kept per model: a server sends one or two; arbitrary bodies must not grow memory.
+#: Shapes kept per model: a server sends one or two; arbitrary bodies must not grow memory
+#: (when full it is emptied, rather than keep forever the first odd shapes it met).
 MAX_SHAPES = 64
 #: Characters of keys a kept shape may have (Airflow's run has ~300): a body with huge keys
 #: is read, but its keys are not kept for the life of the process (twice: tuple and code).
@@ -138,7 +139,9 @@ class WireModel(Generic[T]):
         )
         maker = self._compile if self._compiled else self._cattrs
         structure = maker(keys, unknown)
-        if len(self._shapes) < MAX_SHAPES and sum(len(str(key)) for key in keys) <= MAX_SHAPE_CHARS:
+        if sum(len(str(key)) for key in keys) <= MAX_SHAPE_CHARS:
+            if len(self._shapes) >= MAX_SHAPES:  # odd bodies filled it: start again, so
+                self._shapes.clear()  # a server's own shape is not compiled on every call
             self._shapes[keys] = structure
         return structure
 
