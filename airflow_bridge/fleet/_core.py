@@ -62,6 +62,17 @@ def stamp(name: str, item: S) -> S:
     return attrs.evolve(item, server=name)
 
 
+def stamp_listed(name: str, run: DagRun) -> DagRun:
+    """`stamp` for a run fresh from a member's listing iterator, which holds no reference to
+    it: its `server` slot is set in place, as the parse sets every slot. `attrs.evolve`
+    (3 µs a run) cost about as much as parsing the run."""
+    _set_slot(run, "server", name)
+    return run
+
+
+_set_slot = object.__setattr__
+
+
 def runs_of(member: Member) -> AsyncDagRuns:
     return member.runs
 
@@ -253,7 +264,7 @@ class FleetCore:
             if isinstance(client, AsyncClient):
                 runs = client.dag_runs.iter(dag_id, limit=limit, page_size=page_size, **filters)
                 async for run in runs:
-                    got.append(stamp(member.name, run))
+                    got.append(stamp_listed(member.name, run))
                     pause.check()  # a long listing resumes the collector after a few pages
                 return got
 
@@ -261,7 +272,7 @@ class FleetCore:
                 for run in client.dag_runs.iter(
                     dag_id, limit=limit, page_size=page_size, **filters
                 ):
-                    got.append(stamp(member.name, run))
+                    got.append(stamp_listed(member.name, run))
                 return got
 
             return await anyio.to_thread.run_sync(
@@ -353,7 +364,7 @@ class Rounds:
                     self._finish(name, elapsed[name], counts[name], outcome.error)
             for name, (values, _) in answers.items():
                 for run in (values or ())[:remaining]:
-                    yield stamp(name, run)
+                    yield stamp_listed(name, run)
                 if remaining is not None:
                     remaining -= min(remaining, len(values or ()))
         for name in list(self._next_page):  # stopped at the limit: these are fine too

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 from fleet_fakes import CREDS, V1_RUNS, V2_RUNS, broken, day, fake, seed, sent
 
@@ -219,6 +220,23 @@ async def test_iter_streams_pages_and_keeps_every_outcome() -> None:
     assert set(stream.outcomes) == {"af3", "af2", "hanging", "broken", "old"}
     assert set(stream.errors) == {"hanging", "broken"}
     assert stream.outcomes["af3"].count == 3
+
+
+@pytest.mark.anyio
+async def test_listed_runs_are_the_members_own_runs_labelled_with_its_name() -> None:
+    """`list()` and `iter()` label runs in place (no copy): each must still equal, hash and
+    print as the member client's own run with only `server` changed."""
+    server = fake("3.3.2", V2_RUNS)
+    client = AsyncClient("http://af3:8080", **CREDS, transport=server.async_transport())
+    own = await client.dag_runs.list()
+    async with AsyncFleet({"af3": client}) as fleet:
+        listed = await fleet.dag_runs.list()
+        streamed = [run async for run in fleet.dag_runs.iter(page_size=2)]
+    expected = [attrs.evolve(run, server="af3") for run in own]
+    for runs in (list(listed), streamed):
+        assert runs == expected
+        assert [(hash(r), repr(r)) for r in runs] == [(hash(r), repr(r)) for r in expected]
+    assert {run.server for run in own} == {"http://af3:8080"}  # the client's own untouched
 
 
 @pytest.mark.anyio
