@@ -333,36 +333,16 @@ class AsyncLock:
 
 
 class Limiter:
-    """At most `limit` requests in flight at once, across threads; entered with `with`.
-
-    A count under a plain lock, waited on only when no slot is free: an uncontended entry
-    and exit cost two C lock round trips, a fifth of `threading.BoundedSemaphore`'s Python.
-    """
+    """At most `limit` requests in flight at once, across threads; entered with `with`."""
 
     def __init__(self, limit: int) -> None:
-        self._free = limit
-        self._waiting = 0
-        self._lock = threading.Lock()
-        self._freed = threading.Condition(self._lock)
+        self._slots = threading.BoundedSemaphore(limit)
 
     def __enter__(self) -> None:
-        with self._lock:
-            if self._free:
-                self._free -= 1
-                return
-            self._waiting += 1
-            try:
-                while not self._free:
-                    self._freed.wait()
-            finally:
-                self._waiting -= 1
-            self._free -= 1
+        self._slots.acquire()
 
     def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._free += 1
-            if self._waiting:
-                self._freed.notify()
+        self._slots.release()
 
 
 class AsyncLimiter:
