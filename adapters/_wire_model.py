@@ -8,16 +8,17 @@ Speed (a list page holds up to thousands of runs, all with the same keys in the 
 one structure function is made per *shape*, the tuple of a body's keys, and cached. Knowing
 the shape, it reads every present field without an `in` test, leaves absent ones to the
 model's defaults, and knows the unknown keys in advance, so `extra` is built without scanning
-the body. A body of a shape not seen before pays one generation (~1 ms).
+the body. A body of a shape not seen before pays one generation (about 0.5 ms).
 
 Two makers of that function, giving the same models (tests/unit/test_wire_model.py):
 
 * flat models that can be filled directly (`DagRun`: slots, no validators or converters,
   every field of a type `_converter` has a `Conversion` for) get a function compiled here,
-  with each field's conversion inlined and each slot set directly: no call per field. Per
-  run on the recorded Airflow 3 page this is about 2x faster than the cattrs function,
-  whose hook call per field (16 of them) and `__init__` keyword binding were most of the
-  structuring time (profile and figures: benchmarks/README.md);
+  with each field's conversion inlined and each slot set directly: no hook call per field
+  (16 of them) and no `__init__` keyword binding, which were most of the cattrs function's
+  time. On the recorded 5,000-run pages the structuring step alone is 1.70x (Airflow 3)
+  and 1.53x (Airflow 2) faster than the cattrs function, median of 15 paired rounds
+  (whole `parse_page`, decoding included: benchmarks/README.md);
 * every other model (nested ones such as `AssetEvent`) gets cattrs'
   `make_dict_structure_fn_from_attrs` with the same conversions as hooks.
 """
@@ -86,7 +87,6 @@ class WireModel(Generic[T]):
         self._by_wire: dict[str, attrs.Attribute[Any]] = {
             renames.get(f.name, f.name): f for f in fields if f.name not in from_context
         }
-        self._renames = renames
         self._consumed = frozenset(consumed)
         self._conversions = conversions or {}
         self._fallbacks = fallbacks or {}
