@@ -407,13 +407,14 @@ class Adapter(ABC):
         )
 
     def parse_page(self, reply: Reply) -> Page:
+        context = {"api": self.api, "server": self.server.base_url}
         with gc_paused():  # thousands of objects, no cycles: see _wire_model.gc_paused
-            body = self.check(reply).json()
+            body = self.check(reply).json(
+                lambda content: self.run_model.decode_list(content, "dag_runs", **context)
+            )
 
             def page() -> Page:
-                runs = tuple(
-                    self.run_model.many(body["dag_runs"], api=self.api, server=self.server.base_url)
-                )
+                runs = tuple(self.run_model.many(body["dag_runs"], **context))
                 total = body.get("total_entries")  # null on cursor pages of some 3.x releases
                 return Page(
                     runs=runs,

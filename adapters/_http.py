@@ -48,10 +48,11 @@ class Reply:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def json(self) -> Any:
-        """The decoded JSON body; InvalidResponse when a success body is not JSON."""
+    def json(self, decode: Callable[[bytes], Any] = json.loads) -> Any:
+        """The body decoded by `decode` (`json.loads`, or one that builds models as it
+        goes); InvalidResponse when a success body is not JSON."""
         try:
-            return json.loads(self.content)
+            return decode(self.content)
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise InvalidResponse(
                 f"expected JSON, got {_preview(self.content)!r}",

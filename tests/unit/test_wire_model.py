@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from mockserver import v1_run, v2_run
 
 from airflow_bridge import DagRun, DagRunState, RunType
+from airflow_bridge.errors import InvalidResponse
 from airflow_bridge.models import DagRunRef, ServerInfo
 
 V2 = V2Adapter(ServerInfo(base_url="http://b", api="v2", version="3.3.2"))
@@ -286,3 +287,84 @@ def test_airflow_2_execution_date_is_read_only_where_logical_date_is_absent() ->
         assert newer.logical_date == datetime(2024, 1, 2, tzinfo=timezone.utc)
         assert older.logical_date == datetime(2023, 1, 1, tzinfo=timezone.utc)
         assert "execution_date" not in newer.extra and "execution_date" not in older.extra
+
+
+# -- runs built while the page is decoded (decode_list) --------------------------------------
+
+
+def fresh_v2() -> V2Adapter:
+    """An adapter whose run model has no shapes yet (the class's model is shared)."""
+    adapter = V2Adapter(ServerInfo(base_url="http://b", api="v2", version="3.3.2"))
+    adapter.run_model = copy.copy(V2.run_model)
+    adapter.run_model._shapes = {}
+    return adapter
+
+
+def page_bytes(runs: list[Any]) -> bytes:
+    return json.dumps({"dag_runs": runs, "total_entries": len(runs)}).encode()
+
+
+def test_a_second_page_is_built_while_decoding_and_equals_the_plain_reading() -> None:
+    adapter = fresh_v2()
+    content = page_bytes([v2_run(f"r{i}", note="n") for i in range(5)])
+    first = adapter.parse_page(Reply(200, {}, content))  # learns the shape
+    model = adapter.run_model
+    body = model.decode_list(content, "dag_runs", api="v2", server="http://b")
+    assert all(type(run) is DagRun for run in body["dag_runs"]), "not built while decoding"
+    assert adapter.parse_page(Reply(200, {}, content)) == first
+
+
+def test_a_run_shaped_object_inside_conf_stays_a_dict() -> None:
+    adapter = fresh_v2()
+    adapter.parse_page(Reply(200, {}, page_bytes([v2_run("r0")])))
+    upstream = v2_run("upstream")  # e.g. another system's run, passed on in conf
+    content = page_bytes([v2_run("r1", conf={"upstream": upstream}), v2_run("r2")])
+    (r1, r2) = adapter.parse_page(Reply(200, {}, content)).runs
+    assert r1.conf == {"upstream": upstream} and type(r1.conf["upstream"]) is dict
+    assert r2.run_id == "r2"
+
+
+def test_a_page_the_hook_cannot_build_reads_and_fails_as_the_plain_path_does() -> None:
+    adapter = fresh_v2()
+    adapter.parse_page(Reply(200, {}, page_bytes([v2_run("r0")])))
+    broken = page_bytes([v2_run("r1"), v2_run("r2", start_date="not a date")])
+    with pytest.raises(InvalidResponse, match="unexpected body shape") as hooked:
+        adapter.parse_page(Reply(200, {}, broken))
+    with pytest.raises(InvalidResponse, match="unexpected body shape") as plain:
+        fresh_v2().parse_page(Reply(200, {}, broken))
+    assert str(hooked.value) == str(plain.value)
+    with pytest.raises(InvalidResponse, match="expected JSON"):
+        adapter.parse_page(Reply(200, {}, b'{"dag_runs": [' + json.dumps(v2_run()).encode()))
+
+
+def test_pages_of_mixed_and_odd_shapes_read_as_without_the_hook() -> None:
+    adapter = fresh_v2()
+    adapter.parse_page(Reply(200, {}, page_bytes([v2_run("r0")])))
+    mixed = [v2_run("r1"), {"dag_run_id": "r2", "dag_id": "etl"}, v2_run("r3", brand_new=1)]
+    expected = fresh_v2().parse_page(Reply(200, {}, page_bytes(mixed)))
+    assert adapter.parse_page(Reply(200, {}, page_bytes(mixed))) == expected
+    for odd in (b'{"dag_runs": {}}', b"[]", b'{"total_entries": 1}', b'{"dag_runs": [1]}'):
+        assert outcome(adapter, odd) == outcome(fresh_v2(), odd)
+
+
+def outcome(adapter: V2Adapter, content: bytes) -> Any:
+    try:
+        return adapter.parse_page(Reply(200, {}, content))
+    except InvalidResponse as error:
+        return str(error)
+
+
+PAGES = [recorded for recorded in RECORDED if len(recorded[2]) > 1]
+
+
+@pytest.mark.parametrize(("api", "name", "raws"), PAGES, ids=[name for _, name, _ in PAGES])
+def test_recorded_pages_built_while_decoding_equal_the_plain_reading(
+    api: str, name: str, raws: list[dict[str, Any]]
+) -> None:
+    model = ADAPTERS_BY_API[api].run_model
+    content = page_bytes(raws)
+    model.many(json.loads(content)["dag_runs"], api=api, server="s")  # the shapes are known
+    decoded = model.decode_list(content, "dag_runs", api=api, server="s")["dag_runs"]
+    assert any(type(item) is DagRun for item in decoded)
+    plain = model.many(json.loads(content)["dag_runs"], api=api, server="s")
+    assert model.many(decoded, api=api, server="s") == plain
