@@ -105,7 +105,8 @@ def parse_section(rows: list[dict[str, str]]) -> list[str]:
     if ("Airflow 3", ATTRS_FLOOR) in times and ("Airflow 3", pydantic) in times:
         gap = [
             "",
-            "Why the parse targets are not all met: decoding plus constructing the same "
+            "What bounds these ratios (and why a target above may be missed): decoding plus "
+            "constructing the same "
             "frozen attrs models from finished values through `__init__`, with no conversion "
             "at all (the design floor above), takes "
             f"{times['Airflow 3', ATTRS_FLOOR]} `json.loads`'s time on the Airflow 3 payload "
