@@ -42,7 +42,7 @@ from airflow_bridge.models import (
 
 from ._dates import format_datetime
 from ._http import ApiRequest, Reply, check, error_message, json_or_text
-from ._wire_model import WireModel, gc_paused
+from ._wire_model import WireModel
 
 T = TypeVar("T")
 
@@ -408,22 +408,21 @@ class Adapter(ABC):
 
     def parse_page(self, reply: Reply) -> Page:
         context = {"api": self.api, "server": self.server.base_url}
-        with gc_paused():  # thousands of objects, no cycles: see _wire_model.gc_paused
-            body = self.check(reply).json(
-                lambda content: self.run_model.decode_list(content, "dag_runs", **context)
+        body = self.check(reply).json(
+            lambda content: self.run_model.decode_list(content, "dag_runs", **context)
+        )
+
+        def page() -> Page:
+            runs = tuple(self.run_model.many(body["dag_runs"], **context))
+            total = body.get("total_entries")  # null on cursor pages of some 3.x releases
+            return Page(
+                runs=runs,
+                total_entries=None if total is None else int(total),
+                next_cursor=body.get("next_cursor"),
+                has_cursors="next_cursor" in body,
             )
 
-            def page() -> Page:
-                runs = tuple(self.run_model.many(body["dag_runs"], **context))
-                total = body.get("total_entries")  # null on cursor pages of some 3.x releases
-                return Page(
-                    runs=runs,
-                    total_entries=None if total is None else int(total),
-                    next_cursor=body.get("next_cursor"),
-                    has_cursors="next_cursor" in body,
-                )
-
-            return self._structure(reply, page)
+        return self._structure(reply, page)
 
     def parse_clear(self, reply: Reply, *, dry_run: bool) -> ClearResult:
         if not dry_run:

@@ -8,7 +8,7 @@ From the same statements come both the cattrs hooks (the general path, for any m
 the per-shape functions `_wire_model.compile_shape` inlines them into (the fast path for
 flat models such as `DagRun`), so the two paths cannot read a value differently.
 
-The converter is built, and cattrs imported (about 7 ms), on its first use rather than by
+The converter is built, and cattrs imported (about 8 ms), on its first use rather than by
 `import airflow_bridge`: a short script or `--help` that never needs it does not pay it.
 """
 

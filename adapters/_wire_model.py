@@ -25,13 +25,10 @@ Two makers of that function, giving the same models (tests/unit/test_wire_model.
 
 from __future__ import annotations
 
-import gc
 import inspect
 import json
-import threading
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -229,7 +226,7 @@ class WireModel(Generic[T]):
         source = "\n".join(lines) + "\n"
         exec(compile(source, f"<structure {self._cls.__name__} {len(keys)} keys>", "exec"), scope)
         # Out of its own globals: no reference cycle, so a shape the cache does not keep is
-        # freed at once, not left to the GC (which `gc_paused` holds off for a whole page).
+        # freed at once, not left to the cyclic GC (which a fleet's fan-out may hold off).
         return cast(Structure[T], scope.pop("structure"))
 
     def _cattrs(self, keys: tuple[str, ...], unknown: tuple[str, ...]) -> Structure[T]:
@@ -308,39 +305,3 @@ def _extractor(unknown: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
         (key,) = unknown
         return lambda raw: {key: raw[key]}
     return lambda raw: {key: raw[key] for key in unknown}
-
-
-class _GcPause:
-    """Pauses the cyclic garbage collector while a list page is decoded and structured.
-
-    A page of thousands of runs allocates tens of thousands of containers, which with the GC
-    on sets off dozens of young-generation passes over objects that are all still alive; a
-    page makes no reference cycles, so nothing is left for the GC to free. Paused, the GC
-    sees these objects once, at the first allocation after the page. GC state is
-    process-wide: pauses from several threads nest (the first one records whether the GC
-    was on, the last one restores exactly that), and a GC the application disabled stays
-    disabled.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._resume = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._resume:
-                    gc.enable()
-
-
-gc_paused = _GcPause()

@@ -69,7 +69,7 @@ class AsyncFleet:
     context manager) to close its members.
 
     While a call fans out (except `wait`), Python's cyclic garbage collector is paused
-    process-wide, as for a page's parse: resumed when the call ends, or earlier once about
+    process-wide (pauses nest across threads): resumed when the call ends, or once about
     1,000 objects per server have been allocated, so a long listing runs with it on after
     its first pages. A collector the application disabled stays disabled.
 

@@ -15,13 +15,13 @@ airflow_bridge code of the whole call. Paused, it looks at them once, afterwards
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import anyio
 
-from airflow_bridge.adapters._wire_model import gc_paused
 from airflow_bridge.errors import AirflowBridgeError
 
 from ._members import Member
@@ -36,29 +36,55 @@ Progress = Callable[[ServerOutcome], None]
 GC_ALLOWANCE = 1_000
 
 
+class _Collector:
+    """The collector's state is process-wide, so pauses from several fleets and threads
+    nest: the first records whether it was on, the last restores exactly that (a collector
+    the application disabled stays disabled)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def resume(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._resume:
+                gc.enable()
+
+
+_COLLECTOR = _Collector()
+
+
 class GcPause:
     """Pauses the cyclic garbage collector from now until `end()`, or until `check()` finds
     that more than `GC_ALLOWANCE` objects per member have been allocated (anywhere in the
     process) since it began, so a long listing runs with the collector on after its first
-    pages and garbage can never pile up without bound. It shares the parse's pause
-    (`gc_paused`: pauses nest across threads, and a collector the application disabled stays
-    disabled). `members=0` pauses nothing."""
+    pages and garbage can never pile up without bound. Pauses nest (`_Collector`).
+    `members=0` pauses nothing."""
 
     def __init__(self, members: int) -> None:
         self._budget = GC_ALLOWANCE * members
         self._start = gc.get_count()[0]
-        self._held = gc_paused() if members else None
-        if self._held is not None:
-            self._held.__enter__()
+        self._held = members > 0
+        if self._held:
+            _COLLECTOR.pause()
 
     def check(self) -> None:
-        if self._held is not None and gc.get_count()[0] - self._start > self._budget:
+        if self._held and gc.get_count()[0] - self._start > self._budget:
             self.end()
 
     def end(self) -> None:
-        held, self._held = self._held, None
-        if held is not None:
-            held.__exit__(None, None, None)
+        if self._held:
+            self._held = False
+            _COLLECTOR.resume()
 
 
 async def fan_out(

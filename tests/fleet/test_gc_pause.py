@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 
 import anyio
@@ -127,3 +128,32 @@ async def test_a_cancelled_or_failed_call_resumes_the_collector() -> None:
         with pytest.raises(KeyError):
             await fleet.select("s0").with_progress(broken_callback).dag_runs.list()
         assert gc.isenabled()
+
+
+def test_pauses_nest_and_restore_what_they_found() -> None:
+    outer, inner = fanout.GcPause(1), fanout.GcPause(1)
+    assert not gc.isenabled()
+    inner.end()
+    assert not gc.isenabled(), "an inner pause ended the outer one"
+    outer.end()
+    outer.end()  # ending twice resumes once
+    assert gc.isenabled()
+    gc.disable()
+    fanout.GcPause(1).end()
+    assert not gc.isenabled(), "a collector the application disabled was turned on"
+
+
+def test_pauses_from_many_threads_end_with_the_collector_on() -> None:
+    start = threading.Barrier(8)
+
+    def pause_and_resume() -> None:
+        start.wait()
+        for _ in range(200):
+            fanout.GcPause(1).end()
+
+    threads = [threading.Thread(target=pause_and_resume) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert gc.isenabled()

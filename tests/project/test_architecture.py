@@ -75,7 +75,7 @@ def test_fleet_and_cli_use_the_public_facade_not_adapters_or_internals(path: Pat
         name
         for name in imports_of(path)
         if name.startswith(("airflow_bridge.adapters", *FACADE_INTERNALS))
-        and name not in DECLARED_TABLES | SHARED_GC_PAUSE
+        and name not in DECLARED_TABLES
     }
     assert bad == set()
 
@@ -83,12 +83,6 @@ def test_fleet_and_cli_use_the_public_facade_not_adapters_or_internals(path: Pat
 #: The adapters' declared tables of generations, which the fleet may read (a generation's
 #: health path); never an adapter to translate with.
 DECLARED_TABLES = frozenset(("airflow_bridge.adapters", "airflow_bridge.adapters.BY_API"))
-#: The one process-wide pause of the garbage collector, which the fleet's fan-out shares with
-#: the parse so that pauses from several threads nest (two separate pauses could leave the
-#: collector off); state, not translation.
-SHARED_GC_PAUSE = frozenset(
-    ("airflow_bridge.adapters._wire_model", "airflow_bridge.adapters._wire_model.gc_paused")
-)
 
 
 @pytest.mark.parametrize("path", modules(PACKAGE / "testing"), ids=lambda p: p.name)
