@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _scenario_sync import remove
 from faultproxy import FaultProxy, Rule
 
 from airflow_bridge import Client
@@ -72,11 +73,7 @@ def window(direct: Client) -> Iterator[dict[str, datetime]]:
     bounds = {"logical_date_gte": start, "logical_date_lte": start + timedelta(seconds=59)}
     yield bounds
     for run in direct.dag_runs.list(PLAIN, **bounds):
-        try:
-            direct.dag_runs.set_state(PLAIN, run.run_id, "failed")
-            direct.dag_runs.delete(PLAIN, run.run_id)
-        except NotFound:
-            pass
+        remove(direct, PLAIN, run.run_id, attempts=30)  # the scheduler may restart it
 
 
 def runs_in(direct: Client, window: dict[str, datetime]) -> list[str]:
