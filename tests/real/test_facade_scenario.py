@@ -17,15 +17,11 @@ exactly this scenario's runs. Everything the scenario creates is deleted at the 
 
 from __future__ import annotations
 
+import _scenario_async
+import _scenario_sync
 import anyio
 import pytest
-
-# The scenario's asserts are in helper modules: have pytest explain them as in a test module.
-pytest.register_assert_rewrite("_scenario_common", "_scenario_async", "_scenario_sync")
-
-import _scenario_async  # noqa: E402
-import _scenario_sync  # noqa: E402
-from _scenario_common import Outcome, Server  # noqa: E402
+from _scenario_common import Outcome, Server
 
 pytestmark = pytest.mark.real
 
