@@ -55,8 +55,9 @@ def fleet_file(live_servers: dict[str, dict[str, Any]], tmp_path: Path) -> Path:
 def failed_runs(live_servers: dict[str, dict[str, Any]]) -> Iterator[tuple[str, datetime]]:
     """A run marked failed on every live server (one id, one logical date): (run_id, date)."""
     run_id = f"fleet-real-{uuid.uuid4().hex[:8]}"
-    # a minute of its own, after the DAG's start_date, long before "now"
-    moment = datetime(2024, 3, 1, tzinfo=timezone.utc) + timedelta(minutes=random.randrange(10**6))
+    # a minute of its own in 2024, after the DAG's start_date: the differential tier owns 2025
+    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    moment = start + timedelta(minutes=random.randrange(400_000))
     members = {
         f"af{v}": Server(info["base_url"], username=info["username"], password=info["password"])
         for v, info in live_servers.items()
