@@ -13,7 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DEFAULT_VERSIONS = "2.10.5 3.3.2"
-pytest_plugins = ["pytester"]  # tests that run pytest itself: the plugin, the README example
+pytest_plugins = [
+    "pytester",  # tests that run pytest itself: the plugin, the README example
+    "_server_database",  # a real-tier test the live server's database failed runs again
+]
 # The live scenario's asserts live in helper modules, which several real-tier files import:
 # registered here, before any test module, so pytest explains them as in a test module.
 pytest.register_assert_rewrite("_scenario_common", "_scenario_async", "_scenario_sync")

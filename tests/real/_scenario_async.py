@@ -67,6 +67,7 @@ from airflow_bridge.errors import (
 
 DRIVER = AsyncClient.__name__
 HTTP_TIMEOUT = 120.0  # seconds: the shared 3.3.2 server stalls up to ~55 s at times
+LOG_TAIL = 20  # records of a failed task's log shown when a run that should succeed failed
 
 
 class AsyncRecorder:
@@ -126,6 +127,15 @@ async def raised(call: Call, runs: Any, ids: Ids) -> str:
     except (AirflowBridgeError, ValueError, TypeError) as exc:
         return type(exc).__name__
     return "nothing raised"
+
+
+async def why_failed(client: AsyncClient, dag_id: str, run_id: str) -> str:
+    """The last records of each failed task's log: whether the task or the server failed."""
+    lines = []
+    for task in await client.task_instances.failed(dag_id, run_id):
+        records = await client.task_instances.logs(dag_id, run_id, task.task_id)
+        lines += [f"{task.task_id}: {record.message}" for record in records[-LOG_TAIL:]]
+    return "\n".join(lines) or "no failed task instance"
 
 
 async def find_consumer(client: AsyncClient, producer: str) -> tuple[DagRun, list[AssetEvent]]:
@@ -439,6 +449,11 @@ async def scenario(
 
     with out.step("the producer's event triggers the consumer, listed as its upstream event"):
         produced = await runs.wait(PRODUCER, producer, timeout=WAIT_TIMEOUT, interval=1.0)
+        if produced.state is not DagRunState.SUCCESS:
+            pytest.fail(
+                f"the producer run ended {produced.state}; its failed tasks logged:\n"
+                + await why_failed(client, PRODUCER, producer)
+            )
         r["producer"] = expect_finished(produced, server, ids, DagRunState.SUCCESS)
         consumer, events = await find_consumer(client, producer)
         r["upstream_events"] = expect_event(consumer, events, server, ids)

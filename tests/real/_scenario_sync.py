@@ -68,6 +68,7 @@ from airflow_bridge.errors import (
 
 DRIVER = Client.__name__
 HTTP_TIMEOUT = 120.0  # seconds: the shared 3.3.2 server stalls up to ~55 s at times
+LOG_TAIL = 20  # records of a failed task's log shown when a run that should succeed failed
 
 
 class Recorder:
@@ -127,6 +128,15 @@ def raised(call: Call, runs: Any, ids: Ids) -> str:
     except (AirflowBridgeError, ValueError, TypeError) as exc:
         return type(exc).__name__
     return "nothing raised"
+
+
+def why_failed(client: Client, dag_id: str, run_id: str) -> str:
+    """The last records of each failed task's log: whether the task or the server failed."""
+    lines = []
+    for task in client.task_instances.failed(dag_id, run_id):
+        records = client.task_instances.logs(dag_id, run_id, task.task_id)
+        lines += [f"{task.task_id}: {record.message}" for record in records[-LOG_TAIL:]]
+    return "\n".join(lines) or "no failed task instance"
 
 
 def find_consumer(client: Client, producer: str) -> tuple[DagRun, list[AssetEvent]]:
@@ -438,6 +448,11 @@ def scenario(
 
     with out.step("the producer's event triggers the consumer, listed as its upstream event"):
         produced = runs.wait(PRODUCER, producer, timeout=WAIT_TIMEOUT, interval=1.0)
+        if produced.state is not DagRunState.SUCCESS:
+            pytest.fail(
+                f"the producer run ended {produced.state}; its failed tasks logged:\n"
+                + why_failed(client, PRODUCER, producer)
+            )
         r["producer"] = expect_finished(produced, server, ids, DagRunState.SUCCESS)
         consumer, events = find_consumer(client, producer)
         r["upstream_events"] = expect_event(consumer, events, server, ids)
