@@ -22,16 +22,16 @@ def block(containing: str) -> str:
 
 @pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])
 def test_quickstart_runs_against_both_generations(version: str) -> None:
-    code = block('runs.trigger("etl"')
-    fake = FakeAirflow(version, dags=["etl"])
+    code = block('note="bad input"')
+    fake = FakeAirflow(version)  # as `airflow-bridge fake-server` serves it
     with fake.serve() as server:
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             exec(code.replace("http://127.0.0.1:8080", server.url), {})
     lines = printed.getvalue().splitlines()
     assert f"version='{version}'" in lines[0]
-    assert lines[1].startswith("etl manual__"), "the failed run is listed"
-    assert "ClearedTaskInstance(dag_id='etl'" in lines[-1], "the dry-run clear is shown"
+    assert lines[1].startswith("bridge_plain manual__"), "the failed run is listed"
+    assert "ClearedTaskInstance(dag_id='bridge_plain'" in lines[-1], "the dry-run clear is shown"
 
 
 def test_fake_airflow_example_passes_on_both_generations(pytester: pytest.Pytester) -> None:
