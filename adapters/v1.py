@@ -89,7 +89,6 @@ class V1Adapter(Adapter):
         "start_date": "start_date",
         "end_date": "end_date",
         "updated_at": "updated_at",
-        "conf": "conf",
     }
     events_path = "upstreamDatasetEvents"
     events_key = "dataset_events"
@@ -101,6 +100,7 @@ class V1Adapter(Adapter):
         r"^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$",
     )
     run_id_refusal = 500
+    missing_run_lists_no_tis = True
     run_model = WireModel(
         _wire,
         DagRun,

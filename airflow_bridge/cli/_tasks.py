@@ -54,7 +54,7 @@ def tasks(
 ) -> None:
     """A run's task instances on every selected server: state, try, timing, host.
 
-    Airflow 2 lists a run it does not have as empty; Airflow 3 answers not found."""
+    A run a server does not have is not found there, on Airflow 2 and 3 alike."""
     if failed and states:
         raise click.UsageError("--failed is --state failed: give one or the other")
 

@@ -263,12 +263,14 @@ def test_logs_of_a_try_that_did_not_happen_and_usage_errors(
     assert both.exit_code == 2 and "give one or the other" in both.stderr
 
 
-def test_runs_tasks_of_a_run_one_server_lacks(fleet_file: Path, failed_run: str) -> None:
+def test_runs_tasks_of_a_run_no_server_has(fleet_file: Path, failed_run: str) -> None:
     """3.3.2 answers 404 for a run it does not have; 2.10.5 lists it as empty
-    (fixtures/2.10.5/ti_list_unknown_run.json): exit 3, the 404 named."""
+    (fixtures/2.10.5/ti_list_unknown_run.json), and the facade's GET of the run makes that
+    NotFound too: exit 1 (every server failed), both named."""
     result = run(fleet_file, "-o", "json", "runs", "tasks", "bridge_failing", "no-such-run")
-    assert result.exit_code == 3, result.output
-    assert json.loads(result.stdout) == [] and "af3  NotFound" in result.stderr
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout) == []
+    assert "af3  NotFound" in result.stderr and "af2  NotFound" in result.stderr
 
 
 def test_follow_stops_where_the_server_says_the_log_ended(
