@@ -186,9 +186,21 @@ def run_types(values: object) -> tuple[str, ...]:
 
 
 def order_by(value: object) -> tuple[str, ...]:
-    """order_by keys: exact ORDER_FIELDS names, each optionally prefixed with "-"."""
+    """order_by keys: exact ORDER_FIELDS names, each optionally prefixed with "-".
+
+    `conf` is refused although both APIs accept it: Airflow 2 sorts the pickled bytes it
+    stores, Airflow 3 the JSON text, so 9 runs came in different orders from 2.10.5 and
+    3.3.2, ascending and descending alike (seen live); the order means nothing to a caller.
+    """
     keys: list[str] = []
     for key in _many("order_by", value):
+        if isinstance(key, str) and key in ("conf", "-conf"):
+            raise InvalidArgument(
+                f"order_by {key!r} is refused: Airflow 2 sorts runs by the pickled bytes of "
+                "their conf and Airflow 3 by its JSON text, so the order differs between "
+                "servers and follows no value; list the runs and sort them yourself, e.g. "
+                "sorted(runs, key=lambda run: str(run.conf.get('day')))"
+            )
         if not isinstance(key, str) or key.lstrip("-") not in ORDER_FIELDS or key.count("-") > 1:
             raise InvalidArgument(
                 f"order_by {key!r} is not a field runs can be ordered by; use one of "

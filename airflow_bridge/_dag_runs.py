@@ -10,13 +10,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _plans as plans
 from airflow_bridge.adapters import Adapter, Reply, check_note, format_datetime
 from airflow_bridge.errors import InvalidArgument
-from airflow_bridge.models import ClearResult, DagRunState
+from airflow_bridge.models import ClearResult, DagRunState, RunQuery
+
+if TYPE_CHECKING:
+    from airflow_bridge.types import RunFilters
+
+#: The list filters that an empty list makes match no run, each of them.
+LIST_FILTERS = ("dag_ids", "states", "run_types")
 
 
 def check_trigger(
@@ -41,6 +47,35 @@ def check_trigger(
         {"logical_date": logical_date, "data_interval start": start, "data_interval end": end}
     )
     arguments.interval_order(start, end)
+
+
+def check_listing(dag_id: str, filters: RunFilters) -> tuple[RunQuery, bool]:
+    """iter/list/count's query, checked before detection, and whether it can match no run.
+
+    `dag_ids=` names the DAGs in place of `dag_id`, so a dag_id other than "~" (every DAG,
+    the default) beside it is refused: it used to be ignored silently. An empty `dag_ids`,
+    `states` or `run_types` matches no run, so the listing is empty without a list request:
+    the batch list of 2.10.5 and 3.3.2 reads `dag_ids: []` as every DAG and `states: []` as
+    no filter, and a GET cannot carry an empty list.
+    """
+    query = plans.make_query(dag_id, filters)
+    if query.dag_ids is not None and query.dag_id != "~":
+        raise InvalidArgument(
+            f"dag_id {query.dag_id!r} and dag_ids= both name the DAGs to list, and dag_ids= "
+            f"would win: pass dag_ids=[...] alone (with {query.dag_id!r} in it for its runs), "
+            "or dag_id alone"
+        )
+    given: Mapping[str, object] = filters
+    nothing = any(given.get(name) is not None and not getattr(query, name) for name in LIST_FILTERS)
+    return query, nothing
+
+
+def pager(dag_id: str, filters: RunFilters, limit: int | None, page_size: int) -> plans.Pager:
+    """iter()'s page walker, every argument checked; an empty one if no run can match."""
+    arguments.paging(limit, page_size)
+    query, nothing = check_listing(dag_id, filters)
+    walker = plans.Pager(query, limit=limit, page_size=page_size)  # checks limit, page_size
+    return plans.Pager(query, limit=0, page_size=page_size) if nothing else walker
 
 
 def check_run(dag_id: str, run_id: str) -> None:

@@ -327,7 +327,6 @@ ORDER_FIELDS = (
     "start_date",
     "end_date",
     "updated_at",
-    "conf",
 )
 
 

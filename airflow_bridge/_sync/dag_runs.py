@@ -162,14 +162,18 @@ class DagRuns:
         yielding no run twice.
 
         Args:
-            dag_id: The DAG; `"~"` (the default) means every DAG.
+            dag_id: The DAG; `"~"` (the default) means every DAG. Leave it `"~"` when
+                giving `dag_ids=`.
             limit: The most runs to yield; None (the default) means all of them.
             page_size: Runs asked for per request, at least 1 (default 100); servers cap it
                 at their `maximum_page_limit`.
             **filters: See `RunFilters`. `states` and `run_types` take enum members or names
                 in any case; a run type may be either generation's name
                 (`dataset_triggered` or `asset_triggered`). `dag_ids=[...]` lists runs of
-                several DAGs.
+                several DAGs. An empty `dag_ids`, `states` or `run_types` matches no run:
+                nothing is listed and no list request is sent. `order_by` takes
+                `models.ORDER_FIELDS` names, "-" first for descending; `conf` is refused
+                (Airflow 2 and 3 order it differently).
 
         Returns:
             An `RunIterator` of the matching runs, in the server's (or `order_by`'s)
@@ -178,7 +182,8 @@ class DagRuns:
         Raises:
             InvalidArgument: At once, before anything is sent, for a bad limit, page size or
                 filter (an unknown state or run type would make Airflow 2.10.5 list nothing
-                and 3.3.2 answer 422).
+                and 3.3.2 answer 422), `order_by` `conf`, or a `dag_id` other than `"~"`
+                given with `dag_ids=`.
             UnsupportedOperation: While iterating, before a request, for a filter the
                 server's release lacks.
             NotFound: While iterating, for an unknown `dag_id`.
@@ -186,9 +191,7 @@ class DagRuns:
                 (`TransportError`), or a server that could not be detected
                 (`VersionDetectionError`).
         """
-        arguments.paging(limit, page_size)
-        pager = plans.Pager(plans.make_query(dag_id, filters), limit=limit, page_size=page_size)
-        return RunIterator(self._driver, pager)
+        return RunIterator(self._driver, checks.pager(dag_id, filters, limit, page_size))
 
     def list(
         self,
@@ -206,7 +209,8 @@ class DagRuns:
         them, so the listing can be finished later without asking for those runs again.
 
         Args:
-            dag_id: The DAG; `"~"` (the default) means every DAG.
+            dag_id: The DAG; `"~"` (the default) means every DAG; leave it so with
+                `dag_ids=`.
             limit: The most runs to return; None (the default) means all of them.
             page_size: Runs asked for per request, at least 1 (default 100).
             **filters: See `RunFilters` and `iter()`.
@@ -215,7 +219,8 @@ class DagRuns:
             The matching runs, each once.
 
         Raises:
-            InvalidArgument: Before anything is sent, for a bad limit, page size or filter.
+            InvalidArgument: Before anything is sent, for a bad limit, page size or filter
+                (see `iter()`).
             UnsupportedOperation: Before a request, for a filter the release lacks.
             NotFound: An unknown `dag_id`.
             AirflowBridgeError: Any other refusal (`ApiError`), no answer
@@ -237,24 +242,29 @@ class DagRuns:
 
         The server's total from one small request, except with a start/end date bound on
         Airflow 3, whose list lets runs without that date through: then the matching runs
-        are paged through (one request per 100) and counted. `dag_ids=[]` counts 0.
+        are paged through (one request per 100) and counted. An empty `dag_ids`, `states`
+        or `run_types` counts 0 without a request.
 
         Args:
-            dag_id: The DAG; `"~"` (the default) means every DAG.
+            dag_id: The DAG; `"~"` (the default) means every DAG; leave it so with
+                `dag_ids=`.
             **filters: See `RunFilters` and `iter()`.
 
         Returns:
             The number of matching runs.
 
         Raises:
-            InvalidArgument: Before anything is sent, for a bad filter.
+            InvalidArgument: Before anything is sent, for a bad filter, or a `dag_id` other
+                than `"~"` given with `dag_ids=`.
             UnsupportedOperation: Before a request, for a filter the release lacks.
             NotFound: An unknown `dag_id`.
             AirflowBridgeError: Any other refusal (`ApiError`), no answer
                 (`TransportError`), or a server that could not be detected on first use
                 (`VersionDetectionError`).
         """
-        query = plans.make_query(dag_id, filters)  # checked before detection
+        query, nothing = checks.check_listing(dag_id, filters)  # before detection
+        if nothing:
+            return 0
         adapter = self._driver.adapter()
         return self._driver.run(plans.count(self._driver.retrying("count"), adapter, query))
 

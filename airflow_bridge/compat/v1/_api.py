@@ -37,7 +37,8 @@ def _filters(values: dict[str, Any], *, states_key: str) -> dict[str, Any]:
     found = {
         name.replace("execution_date", "logical_date"): values.get(name) for name in _DATE_FILTERS
     }
-    found["states"] = values.get(states_key)
+    # [] is no filter to the official clients (nothing sent; a batch's `states: []` is none)
+    found["states"] = values.get(states_key) or None
     found["order_by"] = _calls.order_by(values.get("order_by"), _ORDER_RENAMES)
     return found
 

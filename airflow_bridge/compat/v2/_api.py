@@ -35,7 +35,8 @@ _DATES = tuple(
 
 def _filters(values: dict[str, Any], *, states_key: str, dates: tuple[str, ...]) -> dict[str, Any]:
     found = {name: values.get(name) for name in dates}
-    found["states"] = values.get(states_key)
+    # [] is no filter to the official clients (nothing sent; a batch's `states: []` is none)
+    found["states"] = values.get(states_key) or None
     order = values.get("order_by")
     if isinstance(order, list | tuple):
         order = ",".join(order)
@@ -70,7 +71,7 @@ class DagRunApi:
         opts = _calls.options("get_dag_runs", kwargs, accepted)
         filters = _filters(opts, states_key="state", dates=_DATES)
         filters.update(
-            run_types=opts.get("run_type"),
+            run_types=opts.get("run_type") or None,
             run_id_pattern=opts.get("run_id_pattern"),
             dag_id_pattern=opts.get("dag_id_pattern"),
         )
