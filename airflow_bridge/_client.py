@@ -22,7 +22,12 @@ import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
-from airflow_bridge._secrets import hidden, warn_if_plain_http
+from airflow_bridge._secrets import (
+    check_token,
+    header_value_problem,
+    hidden,
+    warn_if_plain_http,
+)
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
 from airflow_bridge.auth.provider import TokenProvider, TokenSource
 from airflow_bridge.errors import (
@@ -75,13 +80,20 @@ class Settings:
         for name, value in (("username", username), ("password", password)):
             if value is not None and not isinstance(value, str):
                 raise InvalidArgument(f"{name} must be a str, not {type(value).__name__}")
+            if value is not None and not _utf8(value):
+                raise InvalidArgument(
+                    f"{name} contains a lone surrogate, which UTF-8 cannot encode (Basic auth "
+                    "and the token login send UTF-8): check how it was read or decoded"
+                )
+        if isinstance(token, str):
+            check_token(token, "the token")
         if api != "auto" and api not in BY_API:
             raise InvalidArgument(f"api must be 'auto', 'v1' or 'v2', not {api!r}")
         self._username = username
         self._password = hidden(password)  # shown as Secret('********'), never the value
         self._token = hidden(token) if isinstance(token, str) else None
         if network and (username is not None or isinstance(token, str)):
-            warn_if_plain_http(self.base_url, "username/password" if username else "the token")
+            warn_if_plain_http(self.base_url, username)
         self._token_given = token is not None
         # one provider for the client's life: its cached token survives re-detection
         self._user_auth = auth if token is None or isinstance(token, str) else _provider(token)
@@ -126,9 +138,19 @@ class Settings:
         Airflow 3's /auth/token included); only the advice depends on what was passed.
         """
         login = adapter.login_request("", "") if adapter else None
-        if self._username is not None:
+        if self._username is not None and self._password is not None:
+            given = (("username", self._username), ("password", self._password.reveal()))
+            untrimmed = [name for name, value in given if value != value.strip()]
             if not self._username or not self._password:
                 hint = "the username or password is empty: pass both, non-empty"
+            elif untrimmed:
+                verb, it = (
+                    ("starts or ends", "it") if len(untrimmed) == 1 else ("start or end", "them")
+                )
+                hint = (
+                    f"the {' and '.join(untrimmed)} given {verb} with whitespace (a newline read "
+                    f"from a file?): strip {it}"
+                )
             else:
                 hint = "check username= and password= (the server refused them)"
         elif self._token_given:
@@ -153,6 +175,14 @@ class Settings:
         )
 
 
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _provider(token: object) -> TokenProvider:
     """`token=` given as a `TokenProvider`, or as a callable it wraps (asked again before the
     token's expiry and after a 401)."""
@@ -161,7 +191,8 @@ def _provider(token: object) -> TokenProvider:
     if callable(token):
         return TokenProvider(token)
     raise InvalidArgument(
-        f"token must be a str, a callable returning one, or a TokenProvider, not {token!r}"
+        "token must be a str, a callable returning one, or a TokenProvider, "
+        f"not {type(token).__name__}"
     )
 
 
@@ -179,7 +210,8 @@ def http_options(
     With `http_client=` the user's client is used as it is, so any of the other four set too
     would be silently ignored: that is InvalidArgument instead. `verify` is a bool or an
     `ssl.SSLContext`; a path string (deprecated by httpx 0.28) is refused with how to make
-    the context.
+    the context. A `headers` value no HTTP header can carry (a trailing newline, a control
+    or non-ASCII character) is refused here rather than by h11 on every attempt.
     """
     if isinstance(timeout, bool) or not (
         isinstance(timeout, httpx.Timeout)
@@ -195,6 +227,10 @@ def http_options(
         )
     if not isinstance(verify, bool | ssl.SSLContext):
         raise InvalidArgument(f"verify must be a bool or an ssl.SSLContext, not {verify!r}")
+    for name, value in (headers or {}).items():
+        problem = header_value_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise InvalidArgument(f"the value of header {name!r} {problem}")
     if http_client is not None:
         ignored = [
             name
@@ -279,7 +315,7 @@ def transport_error(
 
     A raw `ssl.SSLError` counts too: over anyio's TLS stream, TLS 1.3's certificate-required
     alert arrives on the first read and leaves httpcore unwrapped (seen with httpx 0.28)."""
-    detail = str(exc) or type(exc).__name__
+    detail = _redacted(exc, request) or type(exc).__name__
     method, url = request.method, str(request.url)
     for timeout, phase in _TIMEOUT_PHASES:
         if isinstance(exc, timeout):
@@ -287,6 +323,33 @@ def transport_error(
     if isinstance(exc, httpx.TimeoutException):
         return TransportTimeout(detail, method=method, url=url)
     return TransportError(detail, method=method, url=url)
+
+
+def _redacted(exc: BaseException, request: httpx.Request) -> str:
+    """`str(exc)` without the request's header values, which h11 quotes when it refuses one
+    ("Illegal header value b'Bearer ...'"): replaced by `[redacted]` in the message and in
+    the exceptions it chains (httpx's, httpcore's, h11's), so neither the `TransportError`
+    nor a traceback of its cause shows an Authorization header or a header the user gave."""
+    shown = [repr(value) for _, value in request.headers.raw]
+    shown += [value for name, value in request.headers.items() if name in _SECRET_HEADERS]
+    shown = sorted({text for text in shown if text}, key=len, reverse=True)
+    chained: BaseException | None = exc
+    seen: set[int] = set()
+    while chained is not None and id(chained) not in seen:
+        seen.add(id(chained))
+        args = list(chained.args)
+        for index, arg in enumerate(args):
+            if isinstance(arg, str):
+                for text in shown:
+                    arg = arg.replace(text, "[redacted]")
+                args[index] = arg
+        chained.args = tuple(args)
+        chained = chained.__cause__ or chained.__context__
+    return str(exc)
+
+
+#: Request headers whose values are credentials (their plain text is redacted too).
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 _TIMEOUT_PHASES: tuple[tuple[type[httpx.TimeoutException], TimeoutPhase], ...] = (

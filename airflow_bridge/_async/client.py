@@ -94,7 +94,10 @@ class AsyncClient:
     Raises:
         InvalidArgument: A base_url that is not an http(s) URL, two kinds of credentials,
             a username without password (or the reverse), a `token` that is neither a str,
-            a callable nor a TokenProvider, an unknown `api`, a `verify` that
+            a callable nor a TokenProvider, a str `token` no HTTP header can carry (empty, a
+            trailing newline, surrounding whitespace, a control or non-ASCII character; a
+            callable's answer like it is refused when it returns it), a `headers` value no
+            header can carry, an unknown `api`, a `verify` that
             is not a bool or `ssl.SSLContext` (a CA bundle path says how to make one), or
             `http_client` together with timeout, verify, headers, transport or max_body,
             a `max_body` below 1 byte, a `timeout` that is not a positive number of seconds

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from airflow_bridge._secrets import token_problem
 from airflow_bridge.auth._refresh import (
     REFRESH_MARGIN,
     Credential,
@@ -48,6 +49,10 @@ class TokenProvider(RefreshingAuth):
     Raises:
         CredentialsUnavailable: Raised by requests when the source fails or returns no token
             (the message names the source and the error's type, not its text or the token).
+        InvalidArgument: Raised by requests, before anything is sent and without a retry,
+            when the source returns a token no HTTP header can carry (a trailing newline,
+            surrounding whitespace, a control or non-ASCII character); the message says
+            what is wrong, never the token.
     """
 
     def __init__(
@@ -61,7 +66,9 @@ class TokenProvider(RefreshingAuth):
     ) -> None:
         super().__init__(refresh_margin=refresh_margin, clock=clock)
         if not callable(source):
-            raise InvalidArgument(f"source must be a callable returning a token, not {source!r}")
+            raise InvalidArgument(
+                f"source must be a callable returning a token, not {type(source).__name__}"
+            )
         if lifetime is not None and lifetime <= 0:
             raise InvalidArgument(f"lifetime must be > 0 seconds, got {lifetime!r}")
         self._source = source
@@ -99,13 +106,19 @@ class TokenProvider(RefreshingAuth):
             raise CredentialsUnavailable(
                 f"the token provider ({self.name}) failed: {type(error).__name__}"
             ) from error
-        if isinstance(got, Credential):
-            return got
-        if not isinstance(got, str) or not got:
+        if not isinstance(got, Credential | str) or got == "":
             raise CredentialsUnavailable(
                 f"the token provider ({self.name}) returned {type(got).__name__}"
                 f"{' (empty)' if got == '' else ''}, not a token"
             )
+        problem = token_problem(got.value if isinstance(got, Credential) else got)
+        if problem is not None:
+            del got  # a traceback's locals (pytest --showlocals, rich) would show the token
+            raise InvalidArgument(
+                f"the token provider ({self.name}) returned a token that {problem}"
+            )
+        if isinstance(got, Credential):
+            return got
         expires_at = jwt_expiry(got)
         if expires_at is None and self._lifetime is not None:
             expires_at = self._clock() + self._lifetime

@@ -138,7 +138,7 @@ class Server:
         """
         timeout = self.timeout if self.timeout is not None else default_timeout
         if self.transport is None and (self.username is not None or self.token is not None):
-            warn_if_plain_http(self.url, "username/password" if self.username else "the token")
+            warn_if_plain_http(self.url, self.username)
         http = httpx.AsyncClient(
             timeout=timeout,
             verify=tls_context(self.verify, self.cert),
