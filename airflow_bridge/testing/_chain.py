@@ -63,6 +63,7 @@ def run_chain(spec: DagSpec, run: Run, now: datetime, *, fail: bool) -> None:
         broken = raises
 
 
-def outcome(spec: DagSpec) -> str:
-    """How the scheduler ends a run of this DAG when nobody says otherwise."""
-    return FAILED if spec.failing else SUCCESS
+def outcome(spec: DagSpec, run: Run) -> str:
+    """How the scheduler ends the run when nobody says otherwise: failed when one of its
+    task instances is a failing task (a run without task instances succeeds)."""
+    return FAILED if any(ti.task_id in spec.failing for ti in run.tasks) else SUCCESS

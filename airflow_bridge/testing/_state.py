@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow_bridge.testing import _chain
@@ -24,6 +24,7 @@ QUEUED, RUNNING, SUCCESS, FAILED = "queued", "running", "success", "failed"
 FINISHED = frozenset({SUCCESS, FAILED})
 ACTIVE = frozenset({QUEUED, RUNNING})
 DEFAULT_TASKS = ("task",)
+BRIDGE_START = datetime(2024, 1, 1, tzinfo=timezone.utc)  # dags/: START, in the servers' utc
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class DagSpec:
     (`schedule`: an asset-scheduled consumer). Tasks in `failing` raise `failure` whenever
     they run, so the scheduler fails the run (their downstream tasks: upstream_failed).
     Tasks in `python` are PythonOperators (sent to a worker: a host, a pid, rendered
-    fields); the others EmptyOperators, which the scheduler finishes itself."""
+    fields); the others EmptyOperators, which the scheduler finishes itself. `start_date`
+    (aware; None: none) is every task's: a run dated before it gets no task instances."""
 
     dag_id: str
     task_ids: Sequence[str] = DEFAULT_TASKS
@@ -44,23 +46,28 @@ class DagSpec:
     failing: Sequence[str] = ()
     failure: str = "planned failure"
     python: Sequence[str] = ()
+    start_date: datetime | None = None
 
 
 #: The DAGs of the project's real test servers (dags/), used when none are given.
 BRIDGE_DAGS = (
-    DagSpec("bridge_plain", task_ids=("first", "second"), tags=("bridge",)),
+    DagSpec(
+        "bridge_plain", task_ids=("first", "second"), tags=("bridge",), start_date=BRIDGE_START
+    ),
     DagSpec(
         "bridge_producer",
         task_ids=("produce",),
         python=("produce",),
         outlets=("bridge://datasets/one",),
         tags=("bridge",),
+        start_date=BRIDGE_START,
     ),
     DagSpec(
         "bridge_consumer",
         task_ids=("consume",),
         schedule=("bridge://datasets/one",),
         tags=("bridge",),
+        start_date=BRIDGE_START,
     ),
     DagSpec(
         "bridge_failing",
@@ -70,6 +77,7 @@ BRIDGE_DAGS = (
         failing=("explode",),
         python=("explode",),
         failure="bridge_failing: planned failure for the runbook tests",
+        start_date=BRIDGE_START,
     ),
 )
 
@@ -194,7 +202,8 @@ class Store:
         triggered_by: str = "rest_api",
     ) -> Run:
         now = self.clock.now()
-        tasks = self.dags[dag_id].spec.task_ids
+        spec = self.dags[dag_id].spec
+        tasks = spec.task_ids
         run = Run(
             pk=self._next_pk,
             dag_id=dag_id,
@@ -210,7 +219,9 @@ class Store:
             note=note,
             triggered_by=triggered_by,
             triggering_user=user,
-            tasks=[TaskInstance(t, len(tasks) - i) for i, t in enumerate(tasks)],
+            tasks=[TaskInstance(t, len(tasks) - i) for i, t in enumerate(tasks)]
+            if _scheduled(spec, logical_date)
+            else [],
         )
         self._next_pk += 1
         self.runs[(dag_id, run_id)] = run
@@ -276,7 +287,7 @@ class Store:
                 if run.state == QUEUED:
                     self.start(run)
                 else:
-                    self.finish(run, _chain.outcome(self.dags[run.dag_id].spec))
+                    self.finish(run, _chain.outcome(self.dags[run.dag_id].spec, run))
 
     def start(self, run: Run) -> None:
         now = self.clock.now()
@@ -331,6 +342,8 @@ class Store:
 
     def _emit_events(self, run: Run) -> None:
         spec = self.dags[run.dag_id].spec
+        if not any(ti.task_id == spec.task_ids[-1] for ti in run.tasks):
+            return  # the last task's instance updates the outlets; a run without it, none
         for uri in spec.outlets:
             event = AssetEvent(
                 id=len(self.events) + 1,
@@ -384,3 +397,9 @@ class Store:
             run_type="asset_triggered",
             triggered_by="dataset" if self.major == 2 else "asset",
         )
+
+
+def _scheduled(spec: DagSpec, logical_date: datetime | None) -> bool:
+    """DagRun.verify_integrity's task filter: a task gets an instance unless the run's
+    logical date is before its start_date (2.10.5, 3.3.2; an undated 3.x run: always)."""
+    return spec.start_date is None or logical_date is None or spec.start_date <= logical_date

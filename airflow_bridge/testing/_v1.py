@@ -38,6 +38,9 @@ from airflow_bridge.testing._task_instances import worker_fields
 PROBLEM = "application/problem+json"
 MAX_PAGE = 100  # [api] maximum_page_limit
 FALLBACK_PAGE = 100  # [api] fallback_page_limit
+#: [scheduler] allowed_run_id_pattern, as `DAG.create_dagrun` matches it: with re2, whose `$`
+#: is the end of the text (Python's `$` also matches before a final newline), so a Python
+#: fullmatch (re2 on 2.6.3 to 2.11.2; a trailing newline refused on live 2.10.5).
 RUN_ID = re.compile(r"^[A-Za-z0-9_.~:+-]+$")
 _MISSING = object()
 LONGEST = {"dag_run_id": 250, "note": 1000}  # marshmallow Length(max=...) of DAGRunSchema
@@ -674,8 +677,8 @@ class V1(Api):
                     "Conflict",
                     f"DAGRun with DAG ID: '{dag_id}' and DAGRun ID: '{run_id}' already exists",
                 )
-        if not RUN_ID.match(run_id):
-            raise self.oops()
+        if not RUN_ID.fullmatch(run_id):
+            raise self.oops()  # create_dagrun's AirflowException: uncaught
         start, end = data.get("data_interval_start"), data.get("data_interval_end")
         interval = (logical_date, logical_date)
         if start and end:
