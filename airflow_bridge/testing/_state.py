@@ -400,6 +400,7 @@ class Store:
 
 
 def _scheduled(spec: DagSpec, logical_date: datetime | None) -> bool:
-    """DagRun.verify_integrity's task filter: a task gets an instance unless the run's
-    logical date is before its start_date (2.10.5, 3.3.2; an undated 3.x run: always)."""
+    """DagRun.verify_integrity's task filter (2.10.5's and 3.3.2's): a task gets an instance
+    unless the run's logical date is before its start_date, so an undated 3.x run always
+    does. A bridge_plain run dated 2023 had none on both live servers."""
     return spec.start_date is None or logical_date is None or spec.start_date <= logical_date

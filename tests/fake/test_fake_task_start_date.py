@@ -61,8 +61,10 @@ def test_a_run_on_the_start_date_has_its_task_instances(fake: FakeAirflow, clien
 def test_the_scheduler_succeeds_an_early_run_of_a_failing_dag_and_an_early_producer_emits_nothing(
     fake: FakeAirflow, client: Client
 ) -> None:
-    """Nothing ran, so nothing failed and no asset was updated (both seen as the live
-    servers' rule: failures and outlets belong to task instances)."""
+    """Nothing ran, so nothing failed and no asset was updated: a failure and an outlet's
+    event come from a task instance (read in 2.10.5's and 3.3.2's source; not tried live,
+    where an event would start a consumer run on the shared servers). The early
+    bridge_plain run's success is seen live (test_fake_task_start_date_real.py)."""
     client.dags.unpause("bridge_failing")
     client.dag_runs.trigger("bridge_failing", run_id="early-failing", logical_date=BEFORE)
     client.dag_runs.trigger("bridge_producer", run_id="early-producer", logical_date=BEFORE)
