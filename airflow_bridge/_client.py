@@ -22,13 +22,9 @@ import httpx
 
 from airflow_bridge._auth import BearerToken, LoginAuthBase
 from airflow_bridge._body_limit import DEFAULT_MAX_BODY, BodyLimit
-from airflow_bridge._secrets import (
-    check_token,
-    header_value_problem,
-    hidden,
-    warn_if_plain_http,
-)
+from airflow_bridge._secrets import check_token, hidden, warn_if_plain_http
 from airflow_bridge.adapters import BY_API, GENERATIONS, Adapter, Reply, redirected
+from airflow_bridge.auth._header_values import header_value_problem
 from airflow_bridge.auth.provider import TokenProvider, TokenSource
 from airflow_bridge.errors import (
     AuthenticationError,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from airflow_bridge._secrets import token_problem
+from airflow_bridge.auth._header_values import token_problem
 from airflow_bridge.auth._refresh import (
     REFRESH_MARGIN,
     Credential,
