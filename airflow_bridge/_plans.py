@@ -347,10 +347,8 @@ def count(retrying: Retrying, adapter: Adapter, query: RunQuery) -> Plan[int]:
     """The server's `total_entries` from one small page, unless the server applies one of the
     filters more loosely than its runs are checked here (`Adapter.run_filter`, e.g. Airflow
     3's start/end date bounds letting runs with no such date through): then the matching
-    pages are walked and the runs that pass are counted. An empty `dag_ids` matches no run
-    (as `list()` returns []); both generations would count every DAG's runs."""
-    if query.dag_ids == ():
-        return 0
+    pages are walked and the runs that pass are counted. (A query with an empty list filter
+    never gets here: the facade answers it, `_dag_runs.check_listing`.)"""
     if adapter.run_filter(query) is None:
         total = (yield from page(retrying, adapter, query, offset=0, limit=1)).total_entries
         if total is not None:
@@ -440,7 +438,7 @@ class Pager:
         # the previous page's runs, when only they can come again (see the docstring)
         self._window = query.dag_ids is None and query.order_by in ((), ("id",))
         self._previous: set[tuple[str, str]] = set()
-        self._done = limit == 0 or query.dag_ids == ()
+        self._done = limit == 0
 
     def next_page(self, retrying: Retrying, adapter: Adapter) -> Plan[Page] | None:
         """The plan for the next page, or None when the listing is complete."""

@@ -206,3 +206,22 @@ def test_upstream_events_in_each_layers_names(fake_airflow: FakeAirflow) -> None
         (asset_event,) = response.asset_events
         assert (asset_event.uri, asset_event.source_run_id) == ("bridge://datasets/one", "made")
         assert asset_event.created_dagruns[0].run_id == consumer.dag_run_id
+
+
+@pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])
+def test_an_empty_dag_ids_lists_every_dag_as_the_official_clients_server_does(
+    version: str,
+) -> None:
+    """The batch list reads `dag_ids: []` as every DAG (2.10.5 and 3.3.2, seen live through
+    the official clients), while the facade's `dag_ids=[]` matches no run."""
+    from airflow_bridge.compat.v1.model.list_dag_runs_form import ListDagRunsForm
+
+    fake = FakeAirflow(version)
+    for dag_id, minute in (("bridge_plain", 1), ("bridge_failing", 2)):
+        fake.add_run(dag_id, f"every-{minute}", logical_date=WHEN.replace(minute=minute))
+    with api_client(fake, v1) as client:
+        form = ListDagRunsForm(dag_ids=[])
+        assert DAGRunApi(client).get_dag_runs_batch(form).total_entries == 2
+    with api_client(fake, v2) as client:
+        batch = DagRunApi(client).get_list_dag_runs_batch("~", DAGRunsBatchBody(dag_ids=[]))
+        assert batch.total_entries == 2

@@ -103,7 +103,9 @@ class DagRunApi:
         body = dag_runs_batch_body.set_fields()
         dates = tuple(name for name in _DATES if not name.startswith("updated_at"))
         filters = _filters(body, states_key="states", dates=dates)
-        if body.get("dag_ids") is not None:
+        # [] is every DAG to the official client's server (the batch list reads `dag_ids: []`
+        # so on 2.10.5 and 3.3.2), where the facade's dag_ids=[] matches none
+        if body.get("dag_ids"):
             filters["dag_ids"] = list(body["dag_ids"])
         with translated(body_bytes=False):
             runs, total = page(
