@@ -5,6 +5,7 @@ to a compat layer."""
 from __future__ import annotations
 
 import argparse
+import os
 import runpy
 import sys
 
@@ -19,6 +20,8 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     if options.module is None and not options.target:
         parser.error("give a SCRIPT or -m MODULE")
+    if options.module is None and not os.path.exists(options.target[0]):
+        parser.exit(2, f"{parser.prog}: error: {options.target[0]}: the file does not exist\n")
     install_as_airflow_client(options.layer)
     if options.module is not None:
         sys.argv = [options.module, *options.target]

@@ -9,7 +9,8 @@ does, and both layers raise them, as subclasses of `ApiException` they are caugh
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
@@ -134,11 +135,21 @@ def from_facade(error: errors.ApiError, *, body_bytes: bool) -> ApiException:
     )
 
 
+def in_callers_names(message: str, names: Mapping[str, str]) -> str:
+    """A facade message with its argument names (`names` keys, whole words) replaced by the
+    ones the caller wrote (`names` values), in one pass."""
+    if not names:
+        return message
+    pattern = r"\b(" + "|".join(re.escape(name) for name in names) + r")\b"
+    return re.sub(pattern, lambda match: names[match.group(1)], message)
+
+
 @contextmanager
-def translated(*, body_bytes: bool) -> Iterator[None]:
+def translated(*, body_bytes: bool, names: Mapping[str, str] | None = None) -> Iterator[None]:
     """Run facade calls; their ApiErrors surface as the official classes, argument errors as
-    ApiValueError/ApiTypeError (still ValueError/TypeError). UnsupportedOperation and
-    transport errors pass through: they already say what is wrong."""
+    ApiValueError/ApiTypeError (still ValueError/TypeError) naming the caller's arguments:
+    `names` maps the facade's argument names to the ones the layer's caller wrote.
+    UnsupportedOperation and transport errors pass through: they already say what is wrong."""
     try:
         yield
     except ApiException:
@@ -148,6 +159,6 @@ def translated(*, body_bytes: bool) -> Iterator[None]:
     except (ApiTypeError, ApiValueError):
         raise
     except TypeError as exc:
-        raise ApiTypeError(str(exc)) from exc
+        raise ApiTypeError(in_callers_names(str(exc), names or {})) from exc
     except ValueError as exc:
-        raise ApiValueError(str(exc)) from exc
+        raise ApiValueError(in_callers_names(str(exc), names or {})) from exc

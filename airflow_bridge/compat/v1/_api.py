@@ -30,6 +30,15 @@ _DATE_FILTERS = tuple(
     for field in ("execution_date", "start_date", "end_date", "updated_at")
     for bound in ("gte", "lte")
 )
+# The facade's argument names in its error messages, as a 2.x client caller writes them
+_NAMES = {"run_id": "dag_run_id"}
+_LIST_NAMES = {
+    **_NAMES,
+    "logical_date_gte": "execution_date_gte",
+    "logical_date_lte": "execution_date_lte",
+    "logical_date": "execution_date",  # in order_by's list of fields
+}
+_BATCH = ("page_offset", "page_limit")
 
 
 def _filters(values: dict[str, Any], *, states_key: str) -> dict[str, Any]:
@@ -67,7 +76,7 @@ class DAGRunApi:
     def get_dag_run(self, dag_id: str, dag_run_id: str, **kwargs: Any) -> DAGRun:
         """GET one run. `fields=[...]` keeps only those fields (as Airflow 2.9+ does)."""
         fields = self._fields(_calls.options("get_dag_run", kwargs, ("fields",)))
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             return self._with(fields, self.api_client.bridge.dag_runs.get(dag_id, dag_run_id))
 
     def get_dag_runs(self, dag_id: str, **kwargs: Any) -> DAGRunCollection:
@@ -76,7 +85,7 @@ class DAGRunApi:
         accepted = ("limit", "offset", *_DATE_FILTERS, "state", "order_by", "fields")
         opts = _calls.options("get_dag_runs", kwargs, accepted)
         fields = self._fields(opts)
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names={**_LIST_NAMES, "states": "state"}):
             runs, total = page(
                 self.api_client.bridge,
                 dag_id,
@@ -104,13 +113,14 @@ class DAGRunApi:
         # so on 2.10.5 and 3.3.2), where the facade's dag_ids=[] matches none
         if form.get("dag_ids"):
             filters["dag_ids"] = list(form["dag_ids"])
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_LIST_NAMES):
             runs, total = page(
                 self.api_client.bridge,
                 "~",
                 offset=form.get("page_offset"),
                 limit=form.get("page_limit") or 100,
                 filters=filters,
+                names=_BATCH,
             )
         return DAGRunCollection.from_server(
             {"dag_runs": [run_model(run) for run in runs], "total_entries": total}
@@ -135,11 +145,15 @@ class DAGRunApi:
         legacy = body.get("execution_date")
         if date is not None and legacy is not None and date != legacy:
             raise ApiValueError("logical_date and execution_date differ: give one of them")
+        names = {**_NAMES, "data_interval start": "data_interval_start"}
+        names["data_interval end"] = "data_interval_end"
+        if date is None and legacy is not None:
+            names["logical_date"] = "execution_date"
         date = date if date is not None else legacy
         start, end = body.get("data_interval_start"), body.get("data_interval_end")
         if (start is None) != (end is None):
             raise ApiValueError("data_interval_start and data_interval_end go together")
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=names):
             client = self.api_client.bridge
             if date is None and client.server.api == "v2":
                 date = datetime.now(timezone.utc)
@@ -163,7 +177,7 @@ class DAGRunApi:
             can_send=("state",),
             method="update_dag_run_state",
         )
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             run = self.api_client.bridge.dag_runs.set_state(
                 dag_id, dag_run_id, str(update_dag_run_state.state)
             )
@@ -174,7 +188,7 @@ class DAGRunApi:
     ) -> DAGRun:
         _calls.options("set_dag_run_note", kwargs, ())
         check_fields(set_dag_run_note, SetDagRunNote, can_send=("note",), method="set_dag_run_note")
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             run = self.api_client.bridge.dag_runs.set_note(
                 dag_id, dag_run_id, set_dag_run_note.note
             )
@@ -188,7 +202,7 @@ class DAGRunApi:
         _calls.options("clear_dag_run", kwargs, ())
         check_fields(clear_dag_run, ClearDagRunBody, can_send=("dry_run",), method="clear_dag_run")
         dry_run = clear_dag_run.get("dry_run", True)
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             runs = self.api_client.bridge.dag_runs
             result = runs.clear(dag_id, dag_run_id, dry_run=dry_run)
             if not dry_run:
@@ -208,7 +222,7 @@ class DAGRunApi:
 
     def delete_dag_run(self, dag_id: str, dag_run_id: str, **kwargs: Any) -> None:
         _calls.options("delete_dag_run", kwargs, ())
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             self.api_client.bridge.dag_runs.delete(dag_id, dag_run_id)
 
     def get_upstream_dataset_events(
@@ -216,7 +230,7 @@ class DAGRunApi:
     ) -> DatasetEventCollection:
         """The dataset events that triggered the run (asset events, on Airflow 3)."""
         _calls.options("get_upstream_dataset_events", kwargs, ())
-        with translated(body_bytes=True):
+        with translated(body_bytes=True, names=_NAMES):
             events = self.api_client.bridge.dag_runs.upstream_events(dag_id, dag_run_id)
         return DatasetEventCollection.from_server(
             {"dataset_events": [event_model(e) for e in events], "total_entries": len(events)}

@@ -26,6 +26,10 @@ from airflow_bridge.compat.v2._models import (
 )
 
 _ORDER_RENAMES = {"dag_run_id": "run_id"}
+# The facade's argument names in its error messages, as a 3.x client caller writes them
+# (order_by's fields keep the server's run_id, so only calls with a dag_run_id rename it)
+_NAMES = {"run_id": "dag_run_id"}
+_INTERVAL = {"data_interval start": "data_interval_start", "data_interval end": "data_interval_end"}
 _DATES = tuple(
     f"{field}_{bound}"
     for field in ("logical_date", "start_date", "end_date", "updated_at", "run_after")
@@ -52,7 +56,7 @@ class DagRunApi:
 
     def get_dag_run(self, dag_id: str, dag_run_id: str, **kwargs: Any) -> DAGRunResponse:
         _calls.options("get_dag_run", kwargs, ())
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names=_NAMES):
             return run_model(self.api_client.bridge.dag_runs.get(dag_id, dag_run_id))
 
     def get_dag_runs(self, dag_id: str, **kwargs: Any) -> DAGRunCollectionResponse:
@@ -75,7 +79,7 @@ class DagRunApi:
             run_id_pattern=opts.get("run_id_pattern"),
             dag_id_pattern=opts.get("dag_id_pattern"),
         )
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names={"states": "state", "run_types": "run_type"}):
             runs, total = page(
                 self.api_client.bridge,
                 dag_id,
@@ -114,6 +118,7 @@ class DagRunApi:
                 offset=body.get("page_offset"),
                 limit=body.get("page_limit") or 100,
                 filters=filters,
+                names=("page_offset", "page_limit"),
             )
         return DAGRunCollectionResponse.from_server(
             {"dag_runs": [run_model(run) for run in runs], "total_entries": total}
@@ -143,7 +148,7 @@ class DagRunApi:
         start, end = body.get("data_interval_start"), body.get("data_interval_end")
         if (start is None) != (end is None):
             raise ApiValueError("data_interval_start and data_interval_end go together")
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names={**_NAMES, **_INTERVAL}):
             client = self.api_client.bridge
             if body.get("logical_date") is None and client.server.api == "v1":
                 warnings.warn(
@@ -170,25 +175,28 @@ class DagRunApi:
         update_mask: list[str] | None = None,
         **kwargs: Any,
     ) -> DAGRunResponse:
-        """Set state and/or note: the fields in `update_mask`, else the fields set in the body
-        (one PATCH on Airflow 3; on Airflow 2, one call per field)."""
+        """Set state and/or note: the fields in `update_mask`, else (None or []) the fields set
+        in the body (one PATCH on Airflow 3; on Airflow 2, one call per field). With no field
+        to update, the run as it is (one GET), as Airflow 3.3.2 answers such a PATCH."""
         _calls.options("patch_dag_run", kwargs, ())
         check_fields(
             dag_run_patch_body, DAGRunPatchBody, can_send=("state", "note"), method="patch_dag_run"
         )
         body = dag_run_patch_body.set_fields()
-        fields = list(update_mask) if update_mask is not None else list(body)
+        # an empty mask sends no update_mask, so the server updates the body's fields (3.3.2)
+        fields = list(update_mask) if update_mask else list(body)
         unknown = sorted(set(fields) - {"state", "note"})
         if unknown:
             raise ApiValueError(f"update_mask: only state and note can be updated, not {unknown}")
-        if not fields:
-            raise ApiValueError("patch_dag_run needs state, note or both")
+        if not fields:  # nothing to update: 3.3.2 answers 200 with the run unchanged
+            with translated(body_bytes=False, names=_NAMES):
+                return run_model(self.api_client.bridge.dag_runs.get(dag_id, dag_run_id))
         state = body.get("state") if "state" in fields else None
         note = body.get("note") if "note" in fields else None
         for name, value in (("state", state), ("note", note)):
             if name in fields and value is None:
                 raise ApiValueError(f"{name}=None (clearing it) is not supported by airflow_bridge")
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names=_NAMES):
             run = self.api_client.bridge.dag_runs.update(
                 dag_id,
                 dag_run_id,
@@ -211,7 +219,7 @@ class DagRunApi:
         )
         body = dag_run_clear_body.set_fields()
         dry_run = body.get("dry_run")
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names=_NAMES):
             result = self.api_client.bridge.dag_runs.clear(
                 dag_id,
                 dag_run_id,
@@ -222,7 +230,7 @@ class DagRunApi:
 
     def delete_dag_run(self, dag_id: str, dag_run_id: str, **kwargs: Any) -> None:
         _calls.options("delete_dag_run", kwargs, ())
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names=_NAMES):
             self.api_client.bridge.dag_runs.delete(dag_id, dag_run_id)
 
     def get_upstream_asset_events(
@@ -230,7 +238,7 @@ class DagRunApi:
     ) -> AssetEventCollectionResponse:
         """The asset events that triggered the run (dataset events, on Airflow 2)."""
         _calls.options("get_upstream_asset_events", kwargs, ())
-        with translated(body_bytes=False):
+        with translated(body_bytes=False, names=_NAMES):
             events = self.api_client.bridge.dag_runs.upstream_events(dag_id, dag_run_id)
         return AssetEventCollectionResponse.from_server(
             {"asset_events": [event_model(e) for e in events], "total_entries": len(events)}

@@ -5,10 +5,12 @@ that was not set reads as None and `to_dict()` leaves None values out."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
+from uuid import UUID
 
-from airflow_bridge import AssetEvent, ClearResult, DagRun
+from airflow_bridge import AssetEvent, ClearedTaskInstance, ClearResult, DagRun
 from airflow_bridge.compat._model import Model, WireValue
 
 E = TypeVar("E", bound=Enum)
@@ -156,11 +158,60 @@ class AssetEventCollectionResponse(_Model3):
     _fields = ("asset_events", "total_entries")
 
 
-class TaskInstanceResponse(_Model3):
-    """A cleared task instance: only dag_id, dag_run_id, task_id, map_index and state are
-    carried over (the facade's ClearedTaskInstance); other fields read as None."""
+class DagVersionResponse(_Model3):
+    _fields = (
+        "bundle_name",
+        "bundle_url",
+        "bundle_version",
+        "created_at",
+        "dag_display_name",
+        "dag_id",
+        "id",
+        "version_number",
+    )
 
-    _fields = ("dag_id", "dag_run_id", "map_index", "state", "task_id")
+
+class TaskInstanceResponse(_Model3):
+    """A task instance a clear touched, with every field the server sent (dates as datetimes,
+    `id` as a UUID, `dag_version` as a model). Airflow 2's dry run sends only references, so
+    there the fields beyond dag_id, dag_run_id, task_id, map_index and logical_date are None."""
+
+    _fields = (
+        "dag_display_name",
+        "dag_id",
+        "dag_run_id",
+        "dag_version",
+        "duration",
+        "end_date",
+        "executor",
+        "executor_config",
+        "hostname",
+        "id",
+        "logical_date",
+        "map_index",
+        "max_tries",
+        "note",
+        "operator",
+        "operator_name",
+        "pid",
+        "pool",
+        "pool_slots",
+        "priority_weight",
+        "queue",
+        "queued_when",
+        "rendered_fields",
+        "rendered_map_index",
+        "run_after",
+        "scheduled_when",
+        "start_date",
+        "state",
+        "task_display_name",
+        "task_id",
+        "trigger",
+        "triggerer_job",
+        "try_number",
+        "unixname",
+    )
 
 
 class TaskInstanceCollectionResponse(_Model3):
@@ -247,21 +298,42 @@ def event_model(event: AssetEvent) -> AssetEventResponse:
     )
 
 
+_TI_DATES = frozenset(
+    {"end_date", "logical_date", "queued_when", "run_after", "scheduled_when", "start_date"}
+)
+
+
+def _wire(name: str, value: Any) -> Any:
+    """A cleared task instance's wire value as the official model types it."""
+    if value is None:
+        return None
+    if name in _TI_DATES or name == "created_at":
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if name == "id" and isinstance(value, str):
+        return UUID(value)
+    if name == "dag_version" and isinstance(value, Mapping):
+        return DagVersionResponse.from_server({k: _wire(k, v) for k, v in value.items()})
+    return value
+
+
+def _ti_model(ti: ClearedTaskInstance) -> TaskInstanceResponse:
+    sent = dict(ti.other_fields)
+    if "execution_date" in sent:  # Airflow 2's reference names the logical date so
+        sent.setdefault("logical_date", sent.pop("execution_date"))
+    sent.update(
+        dag_id=ti.dag_id,
+        dag_run_id=ti.run_id,
+        map_index=ti.map_index,
+        state=None if ti.state is None else WireValue(ti.state),  # `.value`, as the enum has
+        task_id=ti.task_id,
+    )
+    return TaskInstanceResponse.from_server({k: _wire(k, v) for k, v in sent.items()})
+
+
 def clear_model(result: ClearResult) -> ResponseClearDagRun:
     if result.dag_run is not None:
         return ResponseClearDagRun.from_server({"actual_instance": run_model(result.dag_run)})
-    tis = [
-        TaskInstanceResponse.from_server(
-            {
-                "dag_id": ti.dag_id,
-                "dag_run_id": ti.run_id,
-                "map_index": ti.map_index,
-                "state": ti.state,
-                "task_id": ti.task_id,
-            }
-        )
-        for ti in result.task_instances
-    ]
+    tis = [_ti_model(ti) for ti in result.task_instances]
     collection = ClearTaskInstanceCollectionResponse.from_server(
         {"task_instances": tis, "total_entries": len(tis)}
     )

@@ -17,6 +17,7 @@ from airflow_bridge.compat.v2._models import DAGRunsBatchBody as DAGRunsBatchBod
 from airflow_bridge.compat.v2._models import DagRunState as DagRunState
 from airflow_bridge.compat.v2._models import DagRunTriggeredByType as DagRunTriggeredByType
 from airflow_bridge.compat.v2._models import DagRunType as DagRunType
+from airflow_bridge.compat.v2._models import DagVersionResponse as DagVersionResponse
 from airflow_bridge.compat.v2._models import ResponseClearDagRun as ResponseClearDagRun
 from airflow_bridge.compat.v2._models import (
     TaskInstanceCollectionResponse as TaskInstanceCollectionResponse,
