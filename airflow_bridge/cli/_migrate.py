@@ -12,6 +12,7 @@ from airflow_bridge.migrate import (
     MissingExtra,
     fix_source,
     python_files,
+    read_source,
     scan_paths,
     unified_diff,
 )
@@ -61,9 +62,12 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
 @migrate.command(
     epilog="""\b
 Rewrites only what is safe: imports of apache-airflow-client 2.x become imports of
-airflow_bridge.compat.v1 (the same names, on Airflow 2 and 3), and execution_date becomes
-logical_date where it is only a name. Everything else is left for `migrate check` to report.
-Exit codes: 0 done (or nothing to do); 1 findings remain that need a person; 2 usage error."""
+airflow_bridge.compat.v1 (the same names, on Airflow 2 and 3) when the layer has every 2.x
+name the file uses, and execution_date keywords become logical_date in calls tied to
+Airflow's client or airflow_bridge by the file's imports. Everything else is left for
+`migrate check` to report. Files keep their encoding, BOM and line endings.
+Exit codes: 0 done (or nothing to do); 1 findings remain that need a person (an unreadable
+file included); 2 usage error."""
 )
 @PATHS
 @click.option("--write", is_flag=True, help="Write the changes (default: print a unified diff).")
@@ -71,7 +75,11 @@ def fix(paths: tuple[Path, ...], write: bool) -> None:
     """Rewrite the safe cases (needs the `migrate` extra: pip install 'airflow-bridge[migrate]')."""
     changed = 0
     for path in python_files(paths):
-        before = path.read_text(encoding="utf-8")
+        try:
+            before, encoding = read_source(path)
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            click.echo(f"{path}: skipped, it cannot be decoded: {exc}", err=True)
+            continue  # `check` below reports it (AB000), so the exit code is 1
         try:
             after = fix_source(before, str(path))
         except MissingExtra as exc:
@@ -80,7 +88,7 @@ def fix(paths: tuple[Path, ...], write: bool) -> None:
             continue
         changed += 1
         if write:
-            path.write_text(after, encoding="utf-8")
+            path.write_bytes(after.encode(encoding))
         else:
             click.echo(unified_diff(before, after, str(path)), nl=False)
     remaining = [f for f in scan_paths(paths) if not (write is False and f.fix)]

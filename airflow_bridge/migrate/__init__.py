@@ -8,7 +8,13 @@ changes meaning on Airflow 3; `fix_source` rewrites the safe cases with libcst (
 from airflow_bridge.migrate._fix import MissingExtra, fix_source, unified_diff
 from airflow_bridge.migrate._report import FORMATTERS
 from airflow_bridge.migrate._rules import RULES, Rule
-from airflow_bridge.migrate._scan import Finding, python_files, scan_paths, scan_source
+from airflow_bridge.migrate._scan import (
+    Finding,
+    python_files,
+    read_source,
+    scan_paths,
+    scan_source,
+)
 
 __all__ = [
     "FORMATTERS",
@@ -18,6 +24,7 @@ __all__ = [
     "Rule",
     "fix_source",
     "python_files",
+    "read_source",
     "scan_paths",
     "scan_source",
     "unified_diff",

@@ -1,9 +1,12 @@
 """`migrate fix`: rewrite what the scanner marked fixable, with libcst (a concrete syntax tree,
 so formatting and comments survive).
 
-Two rewrites only: in a file that uses the official 2.x client's names, every
-`airflow_client.client` prefix becomes `airflow_bridge.compat.v1` (imports and dotted uses);
-and `execution_date` becomes `logical_date` where the scanner found it to be only a name.
+Two rewrites only: in a file that uses the official 2.x client's names, and only when the
+compat layer has every one of them, every `airflow_client.client` prefix becomes
+`airflow_bridge.compat.v1` (imports and dotted uses; the layer keeps `execution_date`, so
+nothing is renamed there); and the `execution_date` keywords of calls that the scanner tied
+to Airflow's client or airflow_bridge become `logical_date`. Files are read and written in
+their own encoding (PEP 263), BOM and line endings kept.
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Any
 
-from airflow_bridge.migrate._scan import COMPAT_V1, OFFICIAL, scan_source
+from airflow_bridge.migrate._coverage import COMPAT_V1, OFFICIAL
+from airflow_bridge.migrate._scan import BOM, scan_source
 
 if TYPE_CHECKING:
     import libcst as cst
 
 RENAMES = {
     "execution_date": "logical_date",
-    "-execution_date": "-logical_date",
     "execution_date_gte": "logical_date_gte",
     "execution_date_lte": "logical_date_lte",
 }
@@ -40,7 +43,10 @@ def _libcst() -> Any:
 
 
 def fix_source(source: str, path: str = "<string>") -> str:
-    """The source with its fixable findings rewritten (unchanged when there are none)."""
+    """The source with its fixable findings rewritten (unchanged when there are none); a
+    leading BOM is kept."""
+    if source.startswith(BOM):
+        return BOM + fix_source(source[len(BOM) :], path)
     findings = scan_source(source, path)
     compat_import = any(f.fix == "import" for f in findings)
     renames = {(f.line, f.col - 1) for f in findings if f.fix == "rename"}
@@ -63,8 +69,6 @@ def _transformer(libcst: Any, compat_import: bool, renames: set[tuple[int, int]]
             return (start.line, start.column) in renames
 
         def leave_Attribute(self, original: Any, updated: Any) -> Any:
-            if self._marked(original) and updated.attr.value in RENAMES:
-                updated = updated.with_changes(attr=libcst.Name(RENAMES[updated.attr.value]))
             return self._prefix(updated)
 
         def leave_Arg(self, original: Any, updated: Any) -> Any:
@@ -72,14 +76,6 @@ def _transformer(libcst: Any, compat_import: bool, renames: set[tuple[int, int]]
                 name = RENAMES.get(updated.keyword.value)
                 if name is not None:
                     return updated.with_changes(keyword=libcst.Name(name))
-            return updated
-
-        def leave_SimpleString(self, original: Any, updated: Any) -> Any:
-            name = RENAMES.get(updated.evaluated_value)
-            if name is not None and self._marked(original):
-                return updated.with_changes(
-                    value=updated.value.replace(updated.evaluated_value, name)
-                )
             return updated
 
         def leave_ImportFrom(self, original: Any, updated: Any) -> Any:

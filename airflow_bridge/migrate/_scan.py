@@ -3,23 +3,28 @@
 Each file gets a context from its imports. Uses of the official 2.x client's names are
 served by `airflow_bridge.compat.v1`, so they are findings only where the file does not
 import that layer; a file that imports 2.x-only client names gets them fixed by one import
-change (`fix` = "import"). Plain renames (`execution_date` to `logical_date`) are fixed in
-place (`fix` = "rename"). The rest (URLs, raw payloads, auth) needs a person (`fix` = "").
+change (`fix` = "import"), but only when the compat layer has every 2.x client module and
+name the file uses (else each missing one is an AB110 finding and nothing is switched).
+`execution_date` keywords are renamed in place (`fix` = "rename") only in calls that the
+file's imports tie to Airflow's client or airflow_bridge; anywhere else the name may be the
+user's own. The rest (URLs, raw payloads, auth) needs a person (`fix` = "").
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import attrs
 
+from airflow_bridge.migrate._coverage import COMPAT_V1, OFFICIAL, covered, provides
 from airflow_bridge.migrate._rules import BY_ID
 
-OFFICIAL = "airflow_client.client"
-COMPAT_V1 = "airflow_bridge.compat.v1"
 LEGACY_MODULES = (f"{OFFICIAL}.model", f"{OFFICIAL}.apis")
 LEGACY_NAMES = frozenset(
     {
@@ -61,6 +66,12 @@ DATASET_NAMES = {
     "get_upstream_dataset_events": "get_upstream_asset_events",
 }
 EXECUTION_FILTERS = ("execution_date_gte", "execution_date_lte")
+UNTIED = (
+    "; `fix` leaves it: it is not an argument of a call that this file's airflow_client or "
+    "airflow_bridge imports resolve, so it may be a name of your own (rename it by hand "
+    "where it is Airflow's)"
+)
+BOM = "\ufeff"
 BASIC_HEADER = re.compile(r"Basic [A-Za-z0-9+/=]{8,}")
 
 
@@ -90,8 +101,67 @@ class _Hit:
     rename: bool = False  # `fix` can rename it in place
 
 
+class _Names:
+    """What each name of a file is bound to: a dotted path from its imports, or from a call
+    of one (`api = DagRunApi(c)`, `with Client(url) as client`; a call adds "()"). A name
+    bound anywhere else (parameters, loops, other assignments) is not resolved."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        sites: defaultdict[str, list[str | ast.expr | None]] = defaultdict(list)
+        known: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    root = alias.name.split(".")[0]
+                    sites[alias.asname or root].append(alias.name if alias.asname else root)
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    path = f"{node.module}.{alias.name}" if node.module and not node.level else None
+                    sites[alias.asname or alias.name].append(path)
+            elif isinstance(node, ast.Assign | ast.withitem):
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.optional_vars
+                value = node.value if isinstance(node, ast.Assign) else node.context_expr
+                if isinstance(target, ast.Name) and (
+                    isinstance(node, ast.withitem) or len(node.targets) == 1
+                ):
+                    sites[target.id].append(value)
+                    known.add(id(target))
+            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                if id(node) not in known:
+                    sites[node.id].append(None)
+            elif isinstance(node, ast.arg):
+                sites[node.arg].append(None)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                sites[node.name].append(None)
+        self.bound: dict[str, str] = {}
+        for _ in range(3):  # assignments from calls of assigned names resolve in later rounds
+            values = {name: {self._value(site) for site in found} for name, found in sites.items()}
+            self.bound = {
+                name: v.pop() for name, v in values.items() if len(v) == 1 and "" not in v
+            }
+
+    def _value(self, site: str | ast.expr | None) -> str:
+        return site if isinstance(site, str) else self.resolve(site) if site else ""
+
+    def resolve(self, node: ast.AST) -> str:
+        """The dotted path of a Name/Attribute/Call chain, "" when its root is not bound."""
+        if isinstance(node, ast.Name):
+            return self.bound.get(node.id, "")
+        if isinstance(node, ast.Attribute | ast.Call):
+            base = self.resolve(node.value if isinstance(node, ast.Attribute) else node.func)
+            tail = f".{node.attr}" if isinstance(node, ast.Attribute) else "()"
+            return base + tail if base else ""
+        return ""
+
+    def tied(self, call: ast.Call) -> bool:
+        """Whether the call resolves to Airflow's client or airflow_bridge."""
+        path = self.resolve(call.func)
+        return _within(path, "airflow_client") or _within(path, "airflow_bridge")
+
+
 class _Visitor(ast.NodeVisitor):
-    def __init__(self) -> None:
+    def __init__(self, names: _Names) -> None:
+        self.names = names
         self.hits: list[_Hit] = []
         self.modules: set[str] = set()
         self.host_literals: set[int] = set()  # in Configuration(host=...): compat accepts /api/v1
@@ -124,7 +194,7 @@ class _Visitor(ast.NodeVisitor):
         if node.attr == "DAGRunApi":
             self.client_hit(node, "AB101")
         elif node.attr == "execution_date":
-            self.client_hit(node, "AB103", rename=True, name="execution_date")
+            self.client_hit(node, "AB103", name="execution_date")
         elif node.attr in DATASET_NAMES and node.attr not in REMOVED_METHODS:
             self.client_hit(node, "AB109", name=node.attr, new=DATASET_NAMES[node.attr])
         self.generic_visit(node)
@@ -139,11 +209,12 @@ class _Visitor(ast.NodeVisitor):
             self.client_hit(func, "AB102", facade=REMOVED_METHODS[func.attr])
         called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         for keyword in node.keywords:
+            tied = self.names.tied(node)
             if keyword.arg == "execution_date":
-                self.client_hit(keyword, "AB103", rename=True, name="execution_date")
+                self.client_hit(keyword, "AB103", rename=tied, name="execution_date")
             elif keyword.arg in EXECUTION_FILTERS:
                 bound = keyword.arg.rsplit("_", 1)[1]
-                self.client_hit(keyword, "AB104", bound=bound)
+                self.client_hit(keyword, "AB104", rename=tied, bound=bound)
             elif keyword.arg == "auth" and _is_pair(keyword.value):
                 self.hit(keyword, "AB107")
             elif keyword.arg == "username" and called == "Configuration":
@@ -167,7 +238,7 @@ class _Visitor(ast.NodeVisitor):
             if path in text:
                 self.hit(node, "AB106", endpoint=path, replacement=replacement)
         if text == "execution_date" or text == "-execution_date":
-            self.client_hit(node, "AB103", rename=True, name=text)
+            self.client_hit(node, "AB103", name=text)
         elif text in EXECUTION_FILTERS:
             self.client_hit(node, "AB104", bound=text.rsplit("_", 1)[1])
         elif text == "dataset_triggered":
@@ -176,6 +247,26 @@ class _Visitor(ast.NodeVisitor):
             self.client_hit(node, "AB109", name=text, new=DATASET_NAMES[text])
         elif text == "Basic " or BASIC_HEADER.fullmatch(text):
             self.hit(node, "AB107")
+
+
+def _not_in_compat(tree: ast.AST, names: _Names) -> Iterator[tuple[ast.AST, str]]:
+    """The 2.x client modules and names (imported, or used through an import) that the
+    compat layer does not have."""
+    inner = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            paths = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            paths = [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Name | ast.Attribute) and id(node) not in inner:
+            paths = (
+                [] if isinstance(getattr(node, "ctx", None), ast.Store) else [names.resolve(node)]
+            )
+        else:
+            continue
+        for path in paths:
+            if _within(path, "airflow_client") and "()" not in path and not provides(path):
+                yield node, path
 
 
 def _within(module: str, package: str) -> bool:
@@ -191,45 +282,62 @@ def _is_pair(node: ast.expr) -> bool:
 
 
 def scan_source(source: str, path: str = "<string>") -> list[Finding]:
-    """The findings in one file's source, in line order."""
+    """The findings in one file's source, in line order (a leading BOM is allowed)."""
+    source = source.removeprefix(BOM)
     try:
         # Top-level await is allowed: notebooks and documentation snippets use it.
         flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         tree = compile(source, path, "exec", flags=flags, dont_inherit=True)
     except SyntaxError as exc:
-        rule = BY_ID["AB000"]
-        return [
-            Finding(
-                path=path,
-                line=exc.lineno or 1,
-                col=exc.offset or 1,
-                rule=rule.id,
-                name=rule.name,
-                message=f"{rule.breaks}: {exc.msg}",
-                replacement=rule.replacement,
-            )
-        ]
-    visitor = _Visitor()
+        return [unreadable(path, exc.msg, exc.lineno or 1, exc.offset or 1)]
+    names = _Names(tree)
+    visitor = _Visitor(names)
     visitor.visit(tree)
     official = any(_within(m, "airflow_client") for m in visitor.modules)
     compat = any(_within(m, COMPAT_V1) for m in visitor.modules)
-    facade = any(m == "airflow_bridge" for m in visitor.modules)
     legacy = official and any(hit.rule == "AB101" for hit in visitor.hits)
+    missing = [
+        _Hit(node, "AB110", {"name": name, "covered": covered()})
+        for node, name in (_not_in_compat(tree, names) if legacy else ())
+    ]
     findings = []
-    for hit in visitor.hits:
+    for hit in visitor.hits + missing:
         if hit.client and compat and not official:
             continue  # the compat layer serves the 2.x names
-        if hit.client and legacy:
+        if hit.client and legacy and not missing:
             fix = "import"
-        elif hit.rename or (hit.rule == "AB104" and facade and isinstance(hit.node, ast.keyword)):
+        elif hit.rename and not legacy:
             fix = "rename"
         else:
             fix = ""
-        findings.append(_finding(path, hit, fix))
+        note = UNTIED if hit.rule in ("AB103", "AB104") and not fix and not missing else ""
+        findings.append(_finding(path, hit, fix, note))
     return sorted(findings, key=lambda f: (f.line, f.col, f.rule))
 
 
-def _finding(path: str, hit: _Hit, fix: str) -> Finding:
+def unreadable(path: str, why: str, line: int = 1, col: int = 1) -> Finding:
+    """The AB000 finding of a file that could not be decoded or parsed."""
+    rule = BY_ID["AB000"]
+    return Finding(
+        path=path,
+        line=line,
+        col=col,
+        rule=rule.id,
+        name=rule.name,
+        message=f"{rule.breaks}: {why}",
+        replacement=rule.replacement,
+    )
+
+
+def read_source(path: Path) -> tuple[str, str]:
+    """A file's text and encoding as Python reads it (PEP 263 cookie or BOM, else UTF-8);
+    line endings are kept. Raises SyntaxError or UnicodeDecodeError (`ValueError`s)."""
+    data = path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding), encoding
+
+
+def _finding(path: str, hit: _Hit, fix: str, note: str = "") -> Finding:
     rule = BY_ID[hit.rule]
     line = getattr(hit.node, "lineno", 1)
     col = getattr(hit.node, "col_offset", 0) + 1
@@ -239,7 +347,7 @@ def _finding(path: str, hit: _Hit, fix: str) -> Finding:
         col=col,
         rule=rule.id,
         name=rule.name,
-        message=rule.breaks.format(**hit.values),
+        message=rule.breaks.format(**hit.values) + note,
         replacement=rule.replacement.format(**hit.values),
         fix=fix,
     )
@@ -265,5 +373,10 @@ def scan_paths(paths: Iterable[Path]) -> list[Finding]:
             raise FileNotFoundError(f"no such file or directory: {path}")
     findings: list[Finding] = []
     for file in python_files(paths):
-        findings += scan_source(file.read_text(encoding="utf-8", errors="replace"), str(file))
+        try:
+            source, _ = read_source(file)
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            findings.append(unreadable(str(file), f"it cannot be decoded: {exc}"))
+            continue
+        findings += scan_source(source, str(file))
     return findings
