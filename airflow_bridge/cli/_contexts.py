@@ -14,10 +14,11 @@ import importlib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import click
 
-from airflow_bridge.fleet._config import KEYRING_SERVICE
+from airflow_bridge.fleet._config import KEYRING_SERVICE, redact_url
 
 from ._app import output_options
 from ._context_store import ContextProblem, config_path, load, save
@@ -86,13 +87,21 @@ Examples:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True))
 @click.option("--use", "make_current", is_flag=True, help="Make it the current context.")
 def add(name: str, use_keyring: bool, make_current: bool, **given: Any) -> None:
-    """Add (or replace) the context NAME."""
+    """Add (or replace) the context NAME.
+
+    A password in the --server URL is refused (the file never holds a secret); a user in it
+    becomes the context's username.
+    """
     if not CONTEXT_NAME.fullmatch(name):
         raise click.UsageError(
             f"context name {name!r}: use letters, digits and - _ . only (e.g. prod-eu)"
         )
     if (given["server"] is None) == (given["fleet"] is None):
         raise click.UsageError("give --server URL or --fleet FILE")
+    if given["server"] is not None:
+        given["server"], given["username"] = _without_credentials(
+            given["server"], given["username"]
+        )
     if use_keyring and given["username"] is None:
         raise click.UsageError("--keyring stores a password: give -u/--username too")
     context: dict[str, Any] = {k: v for k, v in given.items() if v not in (None, False, ())}
@@ -119,6 +128,27 @@ def add(name: str, use_keyring: bool, make_current: bool, **given: Any) -> None:
         + (" (current)" if data["current"] == name else ""),
         err=True,
     )
+
+
+def _without_credentials(url: str, username: str | None) -> tuple[str, str | None]:
+    """The URL without `user@` (the user becomes the context's username) and the username;
+    a password in the URL is refused, since the file never holds a secret."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        raise click.UsageError(
+            "--server: the URL holds a password, and the config file never holds a secret: "
+            f"give the URL without it ({redact_url(url)}) with -u USER and --keyring (the OS "
+            "keyring) or --password-command CMD, or pass the password when you run a command "
+            "(-p or AIRFLOW_BRIDGE_PASSWORD)"
+        )
+    if parts.username is None:
+        return url, username
+    in_url = unquote(parts.username)
+    if username is not None and username != in_url:
+        raise click.UsageError(
+            f"--server names the user {in_url!r} and -u/--username {username!r}: give one"
+        )
+    return redact_url(url), in_url
 
 
 @config.command(epilog="Examples:\n  airflow-bridge config use prod")
@@ -148,7 +178,8 @@ def list_contexts(ctx: click.Context) -> None:
         {
             "name": name,
             "current": name == data["current"],
-            "server": context.get("server"),
+            # a file written by an older version may hold user:password@ in the URL
+            "server": redact_url(str(context["server"])) if context.get("server") else None,
             "fleet": context.get("fleet"),
             "username": context.get("username"),
             "auth": context.get("auth") or ("basic" if context.get("username") else None),
