@@ -48,7 +48,8 @@ class TokenProvider(RefreshingAuth):
 
     Raises:
         CredentialsUnavailable: Raised by requests when the source fails or returns no token
-            (the message names the source and the error's type, not its text or the token).
+            (the message names the source and the error's type, not its text or the token;
+            a `CredentialsUnavailable` the source raises is passed on as it is).
         InvalidArgument: Raised by requests, before anything is sent and without a retry,
             when the source returns a token no HTTP header can carry (a trailing newline,
             surrounding whitespace, a control or non-ASCII character); the message says
@@ -102,6 +103,8 @@ class TokenProvider(RefreshingAuth):
     def _fetch(self) -> Credential:
         try:
             got = self._source()
+        except CredentialsUnavailable:
+            raise  # the source's own message, written to be shown
         except Exception as error:
             raise CredentialsUnavailable(
                 f"the token provider ({self.name}) failed: {type(error).__name__}"

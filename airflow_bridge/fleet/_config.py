@@ -527,18 +527,22 @@ def command_secret(command: str) -> str:
         Its standard output's first line.
 
     Raises:
-        OSError: The command cannot run or exits non-zero (the message has its exit status
-            and standard error, never its output).
+        OSError: The command is not found, cannot run, or exits non-zero (the message says
+            which: its name, or its exit status and the first line of its standard error;
+            never its output).
     """
+    argv = shlex.split(command)
     try:
-        done = subprocess.run(
-            shlex.split(command), capture_output=True, text=True, timeout=60, check=False
-        )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError:
+        raise OSError(f"command not found: {argv[0]!r}") from None
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise OSError(f"the command {command!r} did not run ({exc})") from None
     if done.returncode != 0:
+        said = done.stderr.strip().splitlines()
         raise OSError(
-            f"the command {command!r} exited {done.returncode}: {done.stderr.strip()[:200]}"
+            f"the command {command!r} exited with status {done.returncode}"
+            + (f": {said[0][:200]}" if said else "")
         )
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""
 
@@ -592,5 +596,12 @@ def build_auth(scheme: str, options: dict[str, Any], token_command: str | None) 
         return auth.GoogleAuth.access_token(**options)
     if scheme == "token-command" and token_command:
         command = token_command
-        return auth.TokenProvider(lambda: command_secret(command), name=command, **options)
+
+        def run() -> str:
+            try:
+                return command_secret(command)
+            except OSError as exc:  # its message holds no output, so it may be shown
+                raise auth.CredentialsUnavailable(f"the token command failed: {exc}") from None
+
+        return auth.TokenProvider(run, name=command, **options)
     raise ValueError(f"unknown auth scheme {scheme!r} (known: {', '.join(AUTH_SCHEMES)})")
