@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
@@ -25,6 +26,8 @@ import httpx
 from airflow_bridge._secrets import Secret
 from airflow_bridge.adapters import ApiRequest
 from airflow_bridge.retries import RETRY_STATUSES
+
+log = logging.getLogger("airflow_bridge")
 
 #: Log in again this many seconds before the token expires (at most half its lifetime), so
 #: no request races the expiry.
@@ -73,6 +76,7 @@ class LoginAuthBase(httpx.Auth):
         self._token: Secret[str] | None = None
         self._refresh_at: float | None = None  # on `clock`; None: no expiry known
         self._login_sent_at = 0.0
+        self._login_started = 0.0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._login_url!r})"
@@ -88,6 +92,7 @@ class LoginAuthBase(httpx.Auth):
 
     def _login_request(self) -> httpx.Request:
         self._login_sent_at = self._clock()
+        self._login_started = time.perf_counter()  # for the DEBUG log, as the driver times
         return httpx.Request("POST", self._login_url, json=self._login_body.reveal())
 
     def _accept_login(self, response: httpx.Response) -> bool:
@@ -95,7 +100,15 @@ class LoginAuthBase(httpx.Auth):
         503 or 504 (the flow then ends with that answer, which the plan retries like other
         requests, or raises as `RateLimited`/`ServerError` naming the login URL); any other
         refusal is raised here (`AuthenticationError` with the server's words for 400, 401,
-        422)."""
+        422). The exchange is logged at DEBUG as the driver logs requests (method, path,
+        status, seconds; never the body or the token)."""
+        log.debug(
+            "login %s %s -> %s in %.3f s",
+            response.request.method,
+            response.request.url.raw_path.decode("ascii"),
+            response.status_code,
+            time.perf_counter() - self._login_started,
+        )
         if response.status_code in RETRY_STATUSES:
             return False
         token = Secret(self._parse_token(response))
