@@ -494,7 +494,7 @@ def _cleared_ti(raw: Mapping[str, Any], listed: Counter[tuple[str, str]]) -> Cle
         task_id=raw["task_id"],
         map_index=map_index,
         state=raw.get("state"),
-        other_fields={k: v for k, v in raw.items() if k not in _CLEARED_TI_KEYS},
+        extra={k: v for k, v in raw.items() if k not in _CLEARED_TI_KEYS},
     )
 
 

@@ -183,7 +183,7 @@ class ClearedTaskInstance:
     `map_index` is -1 for a task that is not mapped, as Airflow 3 reports it. Airflow 2's dry
     run (2.10.5) lists neither map_index nor state: a task it lists once has -1, the instances
     of a mapped task (listed once each) have None, and `state` is always None there.
-    `other_fields` keeps the server's other fields as sent (Airflow 3's try_number, dates, ...).
+    `extra` keeps the server's other fields as sent (Airflow 3's try_number, dates, ...).
     """
 
     dag_id: str
@@ -191,7 +191,7 @@ class ClearedTaskInstance:
     task_id: str
     map_index: int | None = None
     state: str | None = None
-    other_fields: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen(kw_only=True)

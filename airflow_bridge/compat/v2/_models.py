@@ -317,7 +317,7 @@ def _wire(name: str, value: Any) -> Any:
 
 
 def _ti_model(ti: ClearedTaskInstance) -> TaskInstanceResponse:
-    sent = dict(ti.other_fields)
+    sent = dict(ti.extra)
     if "execution_date" in sent:  # Airflow 2's reference names the logical date so
         sent.setdefault("logical_date", sent.pop("execution_date"))
     sent.update(
