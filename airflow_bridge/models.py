@@ -432,6 +432,8 @@ class LogRecord:
     lower case ("info", "error"); `source` is "file:line" where the server says it.
     On Airflow 3 the text of an exception (its type and value) is appended to `message`, as
     Airflow 2's traceback text holds it. `extra` keeps the record's other structured fields.
+    `try_number` is the try the record was read from (the latest when none was asked for);
+    None on a record not read through `client.task_instances`.
     """
 
     message: str
@@ -439,6 +441,7 @@ class LogRecord:
     level: str | None = None
     source: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    try_number: int | None = None
 
 
 @attrs.frozen(kw_only=True)

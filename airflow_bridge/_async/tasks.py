@@ -9,6 +9,8 @@ import builtins
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _runbook_plans as rb
 from airflow_bridge.adapters import _task_instances as tis
@@ -209,7 +211,7 @@ class AsyncTaskInstances:
             )
             follower.accept(chunk, interval)
             for record in chunk.records:
-                yield record
+                yield attrs.evolve(record, try_number=number)
 
     async def logs(
         self,

@@ -11,6 +11,8 @@ import builtins
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from airflow_bridge import _arguments as arguments
 from airflow_bridge import _runbook_plans as rb
 from airflow_bridge.adapters import _task_instances as tis
@@ -207,7 +209,8 @@ class TaskInstances:
                 )
             )
             follower.accept(chunk, interval)
-            yield from chunk.records
+            for record in chunk.records:
+                yield attrs.evolve(record, try_number=number)
 
     def logs(
         self,

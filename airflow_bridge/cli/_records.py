@@ -306,10 +306,12 @@ LOG_COLUMNS = (
 
 
 def log_record(server: str, where: Mapping[str, Any], record: LogRecord) -> dict[str, Any]:
-    """`where`: dag_id, run_id, task_id, map_index and try_number, as asked."""
+    """`where`: dag_id, run_id, task_id and map_index, as asked; the try is the record's own
+    (the latest when no `--try` was given)."""
     return {
         "server": server,
         **where,
+        "try_number": record.try_number,
         "timestamp": None if record.timestamp is None else record.timestamp.isoformat(),
         "level": record.level,
         "source": record.source,

@@ -397,3 +397,14 @@ def test_on_a_terminal_pause_asks_first_and_clear_tasks_asks_after_its_dry_run(
     assert "4 task instances would be cleared" in screen and "Clear them on af3, af2?" in screen
     assert "cleared 4 task instances on af3, af2" in screen
     assert {a.state(failed_run) for a in servers.values()} == {"queued"}
+
+
+def test_log_records_say_the_try_they_were_read_from(fleet_file: Path, failed_run: str) -> None:
+    """Without --try the latest try is read, and each record names it (not null)."""
+    latest = run(fleet_file, "-o", "json", "runs", "logs", "bridge_failing", failed_run, "explode")
+    asked = run(fleet_file, "-o", "json", "runs", "logs", "bridge_failing", failed_run, "explode",
+                "--try", "1")  # fmt: skip
+    assert latest.exit_code == asked.exit_code == 0, latest.output
+    records = json.loads(latest.stdout)
+    assert records and {r["try_number"] for r in records} == {1}
+    assert records == json.loads(asked.stdout)

@@ -108,6 +108,7 @@ def runbook(version: str) -> dict[str, Any]:
         "failed": [(t.task_id, t.operator, t.queue, t.pool, t.note) for t in failed],
         "ti": (ti.run_id == run, str(ti.state), ti.hostname, ti.duration is not None),
         "failure_logged": sorted({(r.level, r.source is not None) for r in hits}),
+        "tries": sorted({r.try_number for r in records}),
         "dry": sorted((c.task_id, c.map_index) for c in dry.task_instances),
     }
 
@@ -120,6 +121,7 @@ def test_each_call_sends_the_recorded_request(version: str) -> None:
     assert seen["dry"] == [("after", -1), ("explode", -1)]
     assert seen["failed"] == [("explode", "PythonOperator", "default", "default_pool", None)]
     assert seen["failure_logged"] == [("error", True)]
+    assert seen["tries"] == [1]  # each record names the try it was read from
 
 
 def test_both_generations_give_equal_results() -> None:
