@@ -86,6 +86,7 @@ class TaskInstanceEndpoints:
     store: Store
     release: Release
     prefix: ClassVar[str]
+    every_run_needs_dag: ClassVar[bool]  # "~" runs of an unknown DAG: 404, not an empty page
 
     @property
     @abstractmethod
@@ -118,8 +119,8 @@ class TaskInstanceEndpoints:
     def ti_body(self, run: Run, ti: TaskInstance) -> dict[str, Any]: ...
 
     @abstractmethod
-    def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
-        """A listing; `run` None: the run does not exist (2.x answers an empty page)."""
+    def ti_page(self, found: list[tuple[Run, TaskInstance]] | None, call: Call) -> Response:
+        """A listing; `found` None: the run does not exist (2.x answers an empty page)."""
 
     @abstractmethod
     def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
@@ -146,12 +147,21 @@ class TaskInstanceEndpoints:
         return run, tis[0]
 
     def list_task_instances(self, call: Call) -> Response:
-        run = self.store.run(call.params["dag_id"], call.params["dag_run_id"])
-        if run is None:
-            return self.ti_page(None, [], call)
+        """Run id "~" lists every run's instances, of every DAG when dag_id is "~" too (both
+        specs; seen on 2.10.5 and 3.3.2)."""
+        dag_id, run_id = call.params["dag_id"], call.params["dag_run_id"]
+        if run_id != "~":
+            run = self.store.run(dag_id, run_id)
+            if run is None:
+                return self.ti_page(None, call)
+            runs = [run]
+        else:
+            if dag_id != "~" and self.every_run_needs_dag:
+                self.dag("list_task_instances", dag_id)
+            runs = [r for r in self.store.all_runs() if dag_id in ("~", r.dag_id)]
         states = {s for value in call.request.values("state") for s in value.split(",") if s}
-        tis = [ti for ti in run.tasks if not states or (ti.state or "none") in states]
-        return self.ti_page(run, tis, call)
+        picked = [(r, ti) for r in runs for ti in r.tasks if (ti.state or "none") in states]
+        return self.ti_page(picked if states else [(r, ti) for r in runs for ti in r.tasks], call)
 
     def get_task_instance(self, call: Call) -> Response:
         run, ti = self.instance("get_task_instance", call)

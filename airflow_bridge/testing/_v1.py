@@ -211,6 +211,7 @@ def iso(moment: datetime | None) -> str | None:
 class V1(Api):
     api = "v1"
     prefix = "/api/v1"
+    every_run_needs_dag = False
     health_paths = ("/api/v1/health", "/health")
     batch_path = "/dags/~/dagRuns/list"
     events_path = "upstreamDatasetEvents"
@@ -526,8 +527,8 @@ class V1(Api):
         limit = self._limit(request)
         selection = RunFilter(dag_ids=None if dag_id == "~" else {dag_id})
         self._date_bounds(selection, {k: request.last(k) for k in RUN_LIST_QUERY})
-        states = [s for value in request.values("state") for s in value.split(",") if s]
-        if states:
+        states = [s for value in request.values("state") for s in value.split(",")]
+        if states:  # an empty value is a state no run has: `state=` lists none (2.10.5)
             selection.states = set(states)
         keys = self._order(request.last("order_by") or "id")
         offset = int(request.last("offset") or 0)
@@ -591,12 +592,13 @@ class V1(Api):
             body["try_number"] = 0  # the scheduler marks it success without running it
         return self.release.keep("task", body)
 
-    def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
+    def ti_page(self, found: list[tuple[Run, TaskInstance]] | None, call: Call) -> Response:
         """An unknown run's listing is an empty page (recorded on 2.10.5)."""
         request = call.request
         limit, offset = self._limit(request), int(request.last("offset") or 0)
-        bodies = [self.ti_body(run, ti) for ti in tis[offset : offset + limit]] if run else []
-        return self.ok({"task_instances": bodies, "total_entries": len(tis)})
+        found = found or []
+        bodies = [self.ti_body(run, ti) for run, ti in found[offset : offset + limit]]
+        return self.ok({"task_instances": bodies, "total_entries": len(found)})
 
     def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
         if operation == "clear_task_instances":

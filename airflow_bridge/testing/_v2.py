@@ -167,6 +167,7 @@ def database_error(status: int, reason: str, statement: str, orig_error: str) ->
 class V2(Api):
     api = "v2"
     prefix = "/api/v2"
+    every_run_needs_dag = True
     health_paths = ("/api/v2/monitor/health",)
     batch_path = "/dags/{dag_id}/dagRuns/list"
     events_path = "upstreamAssetEvents"
@@ -624,7 +625,10 @@ class V2(Api):
             }
             raise invalid([{**error, "input": call.params["dag_id"], "ctx": {"expected": "'~'"}}])
         values = self._validated(call, BATCH_BODY)
-        selection = RunFilter(dag_ids=values.get("dag_ids"), states=values.get("states"))
+        # an empty dag_ids or states list filters nothing, as an absent one (3.3.2)
+        selection = RunFilter(
+            dag_ids=values.get("dag_ids") or None, states=values.get("states") or None
+        )
         for key, value in values.items():
             column, _, op = key.rpartition("_")
             if column in RANGES and value:  # a 0 duration bound is skipped, as on GET
@@ -735,14 +739,14 @@ class V2(Api):
         }
         return self.release.keep("page", body)
 
-    def ti_page(self, run: Run | None, tis: list[TaskInstance], call: Call) -> Response:
-        if run is None:
+    def ti_page(self, found: list[tuple[Run, TaskInstance]] | None, call: Call) -> Response:
+        if found is None:
             raise self.missing_ti("list_task_instances", call.params)
         limit, offset = self.paging(call.request)
         page = self._ti_collection(
-            [self.ti_body(run, ti, listed=True) for ti in tis[offset : offset + limit]]
+            [self.ti_body(run, ti, listed=True) for run, ti in found[offset : offset + limit]]
         )
-        return self.ok({**page, "total_entries": len(tis)})
+        return self.ok({**page, "total_entries": len(found)})
 
     def missing_ti(self, operation: str, params: Mapping[str, str]) -> Abort:
         if operation == "task_logs":
