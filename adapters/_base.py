@@ -87,7 +87,7 @@ class Adapter(ABC):
     run_id_refusal: ClassVar[int]
     #: Whether an empty task instance list can hide a missing run: 2.10.5 answers a run's
     #: (or DAG's) that does not exist with 200 and no task instances, 3.3.2 with 404.
-    missing_run_lists_no_tis: ClassVar[bool] = False
+    missing_run_lists_no_task_instances: ClassVar[bool] = False
     run_model: WireModel[DagRun]
     event_model: WireModel[AssetEvent]
 

@@ -100,7 +100,7 @@ class V1Adapter(Adapter):
         r"^(?:manual|scheduled|dataset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$",
     )
     run_id_refusal = 500
-    missing_run_lists_no_tis = True
+    missing_run_lists_no_task_instances = True
     run_model = WireModel(
         _wire,
         DagRun,

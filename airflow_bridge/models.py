@@ -183,7 +183,8 @@ class ClearedTaskInstance:
     `map_index` is -1 for a task that is not mapped, as Airflow 3 reports it. Airflow 2's dry
     run (2.10.5) lists neither map_index nor state: a task it lists once has -1, the instances
     of a mapped task (listed once each) have None, and `state` is always None there.
-    `extra` keeps the server's other fields as sent (Airflow 3's try_number, dates, ...).
+    `extra` keeps the server's other fields as sent: 2.10.5's dry run sends `execution_date`,
+    3.3.2's the whole task instance (try_number, dates, ...).
     """
 
     dag_id: str

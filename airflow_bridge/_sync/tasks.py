@@ -21,6 +21,7 @@ from airflow_bridge.models import ClearResult, LogRecord, TaskInstance
 
 if TYPE_CHECKING:
     from airflow_bridge._sync.driver import Driver
+    from airflow_bridge.adapters import Adapter
 
 
 class TaskInstances:
@@ -72,7 +73,7 @@ class TaskInstances:
                 )
             )
             accepted = pager.accept(*page)
-            if not accepted and pager.offset == 0 and adapter.missing_run_lists_no_tis:
+            if not accepted and pager.offset == 0 and _names_one_run(adapter, dag_id, run_id):
                 # NotFound for a missing run, as Airflow 3 answers: one more request, only
                 # when the list came back empty.
                 get = adapter.get(dag_id, run_id)
@@ -308,6 +309,12 @@ class TaskInstances:
                 lambda r: tis.parse_clear(adapter, r, dry_run=dry_run),
             )
         )
+
+
+def _names_one_run(adapter: Adapter, dag_id: str, run_id: str) -> bool:
+    """Whether an empty list must be checked for a missing run: on a server whose list hides
+    one, and unless an id is `~` (every DAG or run: nothing to be missing)."""
+    return adapter.missing_run_lists_no_task_instances and "~" not in (dag_id, run_id)
 
 
 def _where(dag_id: str, run_id: str, task_id: str) -> tuple[str, str, str]:

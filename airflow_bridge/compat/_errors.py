@@ -137,11 +137,20 @@ def from_facade(error: errors.ApiError, *, body_bytes: bool) -> ApiException:
 
 def in_callers_names(message: str, names: Mapping[str, str]) -> str:
     """A facade message with its argument names (`names` keys, whole words) replaced by the
-    ones the caller wrote (`names` values), in one pass."""
+    ones the caller wrote (`names` values), in one pass; quoted text (the values the caller
+    passed, shown with `!r`) is left as it is."""
     if not names:
         return message
-    pattern = r"\b(" + "|".join(re.escape(name) for name in names) + r")\b"
-    return re.sub(pattern, lambda match: names[match.group(1)], message)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b")
+    parts = _QUOTED.split(message)  # odd indexes: the quoted parts
+    return "".join(
+        part if i % 2 else pattern.sub(lambda match: names[match.group(1)], part)
+        for i, part in enumerate(parts)
+    )
+
+
+#: A Python repr of a str: the quoted values a facade message shows.
+_QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 
 @contextmanager

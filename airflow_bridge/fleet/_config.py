@@ -527,21 +527,26 @@ def command_secret(command: str) -> str:
         Its standard output's first line.
 
     Raises:
-        OSError: The command is not found, cannot run, or exits non-zero (the message says
-            which: its name, or its exit status and the first line of its standard error;
-            never its output).
+        OSError: The command is empty, not found, cannot run, or exits non-zero (the message
+            says which, naming only the program: its exit status and the first line of its
+            standard error; never its arguments or its output).
     """
     argv = shlex.split(command)
+    if not argv:
+        raise OSError("the command is empty")
+    name = argv[0]  # only the program is named: the rest of a command line may hold a secret
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError:
-        raise OSError(f"command not found: {argv[0]!r}") from None
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OSError(f"the command {command!r} did not run ({exc})") from None
+        raise OSError(f"command not found: {name!r}") from None
+    except subprocess.TimeoutExpired:
+        raise OSError(f"the command {name!r} did not finish in 60 s") from None
+    except OSError as exc:
+        raise OSError(f"the command {name!r} did not run ({exc.strerror})") from None
     if done.returncode != 0:
         said = done.stderr.strip().splitlines()
         raise OSError(
-            f"the command {command!r} exited with status {done.returncode}"
+            f"the command {name!r} exited with status {done.returncode}"
             + (f": {said[0][:200]}" if said else "")
         )
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""

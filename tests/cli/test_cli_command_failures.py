@@ -73,3 +73,14 @@ def test_a_failing_password_command_says_what_happened(
     assert output.startswith("2 ")
     assert "key 'password_command'" in output and said in output
     assert PRINTED not in output and "second-err" not in output
+
+
+def test_a_failing_command_names_only_its_program() -> None:
+    """The rest of a command line may hold a secret: a failure names the program only."""
+    from airflow_bridge.fleet._config import command_secret
+
+    with pytest.raises(OSError) as caught:
+        command_secret("sh -c 'exit 3' --secret=hunter2")
+    assert "'sh'" in str(caught.value) and "hunter2" not in str(caught.value)
+    with pytest.raises(OSError, match="empty"):
+        command_secret("  ")

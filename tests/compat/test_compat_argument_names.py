@@ -119,3 +119,12 @@ def test_argument_errors_name_the_callers_argument(
     assert re.search(message, text), text
     assert not_in not in text, text
     assert [r for r in fake.requests if "/dagRuns" in str(r)] == []
+
+
+def test_the_callers_own_values_are_quoted_unchanged() -> None:
+    """Only argument names are renamed: a value the caller passed (quoted, as `!r` shows it)
+    keeps every word, even one that is also an argument name."""
+    fake = FakeAirflow("3.3.2")
+    with api_client(fake, v2) as client, pytest.raises(TypeError) as caught:
+        DagRunApi(client).get_dag_run("bridge_plain", "old run_id/x")
+    assert str(caught.value).startswith("dag_run_id 'old run_id/x' contains '/'")

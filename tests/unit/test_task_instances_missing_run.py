@@ -71,3 +71,16 @@ def test_an_existing_run_with_nothing_matching_is_an_empty_list(version: str) ->
     assert len(lists) == 2
     # only Airflow 2's empty answer is checked, with one GET of the run
     assert len(gets) == (1 if version.startswith("2.") else 0)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_run_or_dag_is_never_missing(version: str) -> None:
+    """`~` (every run, every DAG) lists what there is, [] when nothing ran: never NotFound,
+    and never a GET of a run named `~`."""
+    fake = FakeAirflow(version)
+    counting = Counting(fake)
+    with client_for(fake, counting) as client:
+        counting.paths.clear()
+        assert client.task_instances.failed("bridge_plain", "~") == []
+        assert client.task_instances.failed("~", "~") == []
+    assert not [p for p in counting.paths if p.endswith("/dagRuns/~")]
