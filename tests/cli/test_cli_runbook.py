@@ -408,3 +408,29 @@ def test_log_records_say_the_try_they_were_read_from(fleet_file: Path, failed_ru
     records = json.loads(latest.stdout)
     assert records and {r["try_number"] for r in records} == {1}
     assert records == json.loads(asked.stdout)
+
+
+def test_runs_tasks_of_a_run_one_server_lacks(
+    fleet_file: Path, servers: dict[str, FakeAirflow]
+) -> None:
+    """A run only af2 has: its task instances from af2, af3's NotFound after them, exit 3."""
+    servers["af2"].add_run("bridge_failing", "only-af2", state="queued")
+    servers["af2"].advance("only-af2", to="failed", dag_id="bridge_failing")
+    result = run(fleet_file, "-o", "json", "runs", "tasks", "bridge_failing", "only-af2")
+    assert result.exit_code == 3, result.output
+    assert {r["server"] for r in json.loads(result.stdout)} == {"af2"}
+    assert "af3  NotFound" in result.stderr
+
+
+def test_logs_without_a_try_read_the_latest_and_say_which(
+    fleet_file: Path, servers: dict[str, FakeAirflow], failed_run: str
+) -> None:
+    """After a clear the task runs again as try 2: the latest try is read, and named."""
+    cleared = run(fleet_file, "runs", "clear-tasks", "bridge_failing", failed_run,
+                  "--only-failed", "--yes")  # fmt: skip
+    assert cleared.exit_code == 0, cleared.output
+    for airflow in servers.values():
+        airflow.advance(failed_run, to="failed", dag_id="bridge_failing")
+    result = run(fleet_file, "-o", "json", "runs", "logs", "bridge_failing", failed_run, "explode")
+    assert result.exit_code == 0, result.output
+    assert {r["try_number"] for r in json.loads(result.stdout)} == {2}
