@@ -3,6 +3,7 @@ that compare what the two answer byte for byte rather than what the facade makes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from urllib.parse import quote
@@ -42,16 +43,21 @@ def run_path(api: str, dag_id: str, run_id: str) -> str:
     return f"/api/{api}/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}"
 
 
-def trigger(http: httpx.Client, api: str, run_id: str, moment: str) -> httpx.Response:
-    """POST a bridge_plain run dated `moment` (ISO 8601) with this id."""
+def trigger(
+    http: httpx.Client, api: str, run_id: str, moment: str, dag_id: str = "bridge_plain"
+) -> httpx.Response:
+    """POST a run of `dag_id` dated `moment` (ISO 8601) with this id."""
     key = "execution_date" if api == "v1" else "logical_date"
     body = {"dag_run_id": run_id, key: moment}
-    return http.post(f"/api/{api}/dags/bridge_plain/dagRuns", json=body)
+    return http.post(f"/api/{api}/dags/{dag_id}/dagRuns", json=body)
 
 
-def remove(http: httpx.Client, api: str, run_id: str) -> None:
-    """Delete a live run; 3.3.2 refuses to delete a running one (409), so fail it first."""
-    path = run_path(api, "bridge_plain", run_id)
-    if http.delete(path).status_code == 409:
+def remove(http: httpx.Client, api: str, run_id: str, dag_id: str = "bridge_plain") -> None:
+    """Delete a live run; 3.3.2 refuses to delete a running one (409), so fail it first
+    (again, if the scheduler started it meanwhile)."""
+    path = run_path(api, dag_id, run_id)
+    for _ in range(10):
+        if http.delete(path).status_code != 409:
+            return
         http.patch(path, json={"state": "failed"})
-        http.delete(path)
+        time.sleep(1.0)
