@@ -36,3 +36,10 @@ def order_by(value: str | None, renames: Mapping[str, str]) -> list[str] | None:
         sign, name = ("-", key[1:]) if key.startswith("-") else ("", key)
         result.append(sign + renames.get(name, name))
     return result
+
+
+def list_filter(values: Any) -> list[Any] | None:
+    """A list filter as the official clients send it: [] (like None) is no filter. A GET
+    cannot carry an empty list, and the batch list of 2.10.5 and 3.3.2 reads `dag_ids: []`
+    as every DAG and `states: []` as no state filter; the facade's [] matches no run."""
+    return list(values) if values else None

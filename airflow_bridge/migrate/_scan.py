@@ -17,7 +17,7 @@ import io
 import re
 import tokenize
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -317,16 +317,7 @@ def scan_source(source: str, path: str = "<string>") -> list[Finding]:
 
 def unreadable(path: str, why: str, line: int = 1, col: int = 1) -> Finding:
     """The AB000 finding of a file that could not be decoded or parsed."""
-    rule = BY_ID["AB000"]
-    return Finding(
-        path=path,
-        line=line,
-        col=col,
-        rule=rule.id,
-        name=rule.name,
-        message=f"{rule.breaks}: {why}",
-        replacement=rule.replacement,
-    )
+    return _made(path, "AB000", line, col, note=f": {why}")
 
 
 def read_source(path: Path) -> tuple[str, str]:
@@ -338,17 +329,31 @@ def read_source(path: Path) -> tuple[str, str]:
 
 
 def _finding(path: str, hit: _Hit, fix: str, note: str = "") -> Finding:
-    rule = BY_ID[hit.rule]
     line = getattr(hit.node, "lineno", 1)
     col = getattr(hit.node, "col_offset", 0) + 1
+    return _made(path, hit.rule, line, col, values=hit.values, fix=fix, note=note)
+
+
+def _made(
+    path: str,
+    rule_id: str,
+    line: int,
+    col: int,
+    *,
+    values: Mapping[str, str] | None = None,
+    fix: str = "",
+    note: str = "",
+) -> Finding:
+    """A finding of rule `rule_id`, its texts filled with `values` (`note` after the message)."""
+    rule = BY_ID[rule_id]
     return Finding(
         path=path,
         line=line,
         col=col,
         rule=rule.id,
         name=rule.name,
-        message=rule.breaks.format(**hit.values) + note,
-        replacement=rule.replacement.format(**hit.values),
+        message=rule.breaks.format(**(values or {})) + note,
+        replacement=rule.replacement.format(**(values or {})),
         fix=fix,
     )
 

@@ -61,3 +61,12 @@ def remove(http: httpx.Client, api: str, run_id: str, dag_id: str = "bridge_plai
             return
         http.patch(path, json={"state": "failed"})
         time.sleep(1.0)
+
+
+def seeded(version: str) -> FakeAirflow:
+    """A fake with three bridge_plain runs (two instances each) and one bridge_failing run."""
+    fake = FakeAirflow(version)
+    for n in range(3):
+        fake.add_run("bridge_plain", f"plain-{n}", state="success")
+    fake.add_run("bridge_failing", "failing-0")
+    return fake

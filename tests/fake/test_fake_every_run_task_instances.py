@@ -7,18 +7,7 @@ servers."""
 from __future__ import annotations
 
 import pytest
-from raw_http import raw_fake
-
-from airflow_bridge.testing import FakeAirflow
-
-
-def seeded(version: str) -> FakeAirflow:
-    """Three bridge_plain runs (two instances each) and one bridge_failing run."""
-    fake = FakeAirflow(version)
-    for n in range(3):
-        fake.add_run("bridge_plain", f"plain-{n}", state="success")
-    fake.add_run("bridge_failing", "failing-0")
-    return fake
+from raw_http import raw_fake, seeded
 
 
 @pytest.mark.parametrize("version", ["2.10.5", "3.3.2"])

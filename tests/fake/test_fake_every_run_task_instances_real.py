@@ -13,21 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from raw_http import raw, raw_fake, remove, trigger
-
-from airflow_bridge.testing import FakeAirflow
+from raw_http import raw, raw_fake, remove, seeded, trigger
 
 pytestmark = pytest.mark.real
 
 DAGS = ("bridge_plain", "~", "nosuch")
-
-
-def seeded(version: str) -> FakeAirflow:
-    fake = FakeAirflow(version)
-    for n in range(3):
-        fake.add_run("bridge_plain", f"plain-{n}", state="success")
-    fake.add_run("bridge_failing", "failing-0")
-    return fake
 
 
 def answers(http: Any, api: str) -> dict[str, Any]:

@@ -46,8 +46,7 @@ def _filters(values: dict[str, Any], *, states_key: str) -> dict[str, Any]:
     found = {
         name.replace("execution_date", "logical_date"): values.get(name) for name in _DATE_FILTERS
     }
-    # [] is no filter to the official clients (nothing sent; a batch's `states: []` is none)
-    found["states"] = values.get(states_key) or None
+    found["states"] = _calls.list_filter(values.get(states_key))
     found["order_by"] = _calls.order_by(values.get("order_by"), _ORDER_RENAMES)
     return found
 
@@ -109,10 +108,7 @@ class DAGRunApi:
         )
         form = list_dag_runs_form.set_fields()
         filters = _filters(form, states_key="states")
-        # [] is every DAG to the official client's server (the batch list reads `dag_ids: []`
-        # so on 2.10.5 and 3.3.2), where the facade's dag_ids=[] matches none
-        if form.get("dag_ids"):
-            filters["dag_ids"] = list(form["dag_ids"])
+        filters["dag_ids"] = _calls.list_filter(form.get("dag_ids"))
         with translated(body_bytes=True, names=_LIST_NAMES):
             runs, total = page(
                 self.api_client.bridge,

@@ -39,8 +39,7 @@ _DATES = tuple(
 
 def _filters(values: dict[str, Any], *, states_key: str, dates: tuple[str, ...]) -> dict[str, Any]:
     found = {name: values.get(name) for name in dates}
-    # [] is no filter to the official clients (nothing sent; a batch's `states: []` is none)
-    found["states"] = values.get(states_key) or None
+    found["states"] = _calls.list_filter(values.get(states_key))
     order = values.get("order_by")
     if isinstance(order, list | tuple):
         order = ",".join(order)
@@ -75,7 +74,7 @@ class DagRunApi:
         opts = _calls.options("get_dag_runs", kwargs, accepted)
         filters = _filters(opts, states_key="state", dates=_DATES)
         filters.update(
-            run_types=opts.get("run_type") or None,
+            run_types=_calls.list_filter(opts.get("run_type")),
             run_id_pattern=opts.get("run_id_pattern"),
             dag_id_pattern=opts.get("dag_id_pattern"),
         )
@@ -107,10 +106,7 @@ class DagRunApi:
         body = dag_runs_batch_body.set_fields()
         dates = tuple(name for name in _DATES if not name.startswith("updated_at"))
         filters = _filters(body, states_key="states", dates=dates)
-        # [] is every DAG to the official client's server (the batch list reads `dag_ids: []`
-        # so on 2.10.5 and 3.3.2), where the facade's dag_ids=[] matches none
-        if body.get("dag_ids"):
-            filters["dag_ids"] = list(body["dag_ids"])
+        filters["dag_ids"] = _calls.list_filter(body.get("dag_ids"))
         with translated(body_bytes=False):
             runs, total = page(
                 self.api_client.bridge,
